@@ -1,0 +1,214 @@
+"""Image I/O and conversions: anything image-like -> tensors in [-1, 1] (1, 3, H, W), and back.
+
+Accepted inputs: a path, a PIL image, an (H, W, 3|4) or (H, W) uint8/float array, or a tensor
+((3, H, W), (1, 3, H, W); floats are taken as [-1, 1]). RGBA images are composited on white, grayscale
+is repeated to RGB. Masks: any of the same, reduced to one channel in [0, 1] (white = 1).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence, Union
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from .errors import GipError
+
+ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray, torch.Tensor]
+
+
+def load_image(path: str | os.PathLike) -> Image.Image:
+    """Open an image file fully (so the file is closed), with a clear error for unreadable files."""
+    path = Path(path)
+    if not path.is_file():
+        raise GipError(f"{path}: no such file")
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.copy()
+    except (UnidentifiedImageError, OSError) as e:
+        raise GipError(f"{path}: not a readable image ({e.__class__.__name__}); use a PNG or JPEG file") from None
+
+
+def composite_on_white(img: Image.Image) -> Image.Image:
+    """Any PIL mode -> RGB; transparent pixels become white."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        canvas.alpha_composite(rgba)
+        return canvas.convert("RGB")
+    return img.convert("RGB")
+
+
+def _check_finite(t: torch.Tensor, name: str) -> None:
+    if not torch.isfinite(t).all():
+        raise GipError(f"the {name} contains NaN or inf values: pass a finite image")
+
+
+def to_tensor(image: ImageLike, name: str = "image") -> torch.Tensor:
+    """Image-like -> float32 tensor (1, 3, H, W) in [-1, 1]."""
+    if isinstance(image, (str, os.PathLike)):
+        image = load_image(image)
+    if isinstance(image, Image.Image):
+        arr = np.asarray(composite_on_white(image))
+        return torch.from_numpy(arr.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+    if isinstance(image, np.ndarray):
+        arr = image
+        if arr.ndim == 2:
+            arr = np.repeat(arr[..., None], 3, axis=-1)
+        if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
+            raise GipError(f"the {name} array must be (H, W), (H, W, 3) or (H, W, 4), got {arr.shape}")
+        if arr.dtype == np.uint8:
+            return to_tensor(Image.fromarray(arr), name)
+        t = torch.from_numpy(np.ascontiguousarray(arr[..., :3], dtype=np.float32)).permute(2, 0, 1)[None]
+        _check_finite(t, name)
+        if t.min() < 0 or t.max() > 1:
+            raise GipError(f"the float {name} array must be in [0, 1] (uint8 arrays in [0, 255])")
+        return t * 2.0 - 1.0
+    if isinstance(image, torch.Tensor):
+        t = image.detach().float().cpu()
+        if t.ndim == 3:
+            t = t[None]
+        if t.ndim != 4 or t.shape[:2] != (1, 3):
+            raise GipError(f"the {name} tensor must be (3, H, W) or (1, 3, H, W) in [-1, 1], got {tuple(image.shape)}")
+        _check_finite(t, name)
+        if t.min() < -1.0001 or t.max() > 1.0001:
+            raise GipError(f"the {name} tensor must be in [-1, 1] (use x / 127.5 - 1 for uint8 data)")
+        return t.clamp(-1, 1)
+    raise GipError(f"cannot read the {name} from a {type(image).__name__}: pass a path, PIL image, array or tensor")
+
+
+def to_mask_array(mask: ImageLike, name: str = "mask") -> np.ndarray:
+    """Mask-like -> (H, W) float64 in [0, 1] (white/1 = on). Colour masks use their luminance."""
+    if isinstance(mask, (str, os.PathLike)):
+        mask = load_image(mask)
+    if isinstance(mask, Image.Image):
+        if mask.mode in ("RGBA", "LA"):
+            mask = composite_on_white(mask)
+        return np.asarray(mask.convert("L"), dtype=np.float64) / 255.0
+    if isinstance(mask, torch.Tensor):
+        mask = mask.detach().float().cpu().numpy()
+    if isinstance(mask, np.ndarray):
+        m = mask
+        if m.dtype == bool:
+            return m.astype(np.float64).squeeze() if m.ndim > 2 else m.astype(np.float64)
+        scale = 255.0 if m.dtype == np.uint8 else 1.0
+        m = m.astype(np.float64) / scale
+        while m.ndim > 2 and m.shape[0] == 1:
+            m = m[0]
+        if m.ndim == 3 and m.shape[-1] in (3, 4):
+            m = m[..., :3].mean(-1)
+        elif m.ndim == 3 and m.shape[0] == 3:
+            m = m.mean(0)
+        if m.ndim != 2:
+            raise GipError(f"the {name} must be a single (H, W) map, got shape {mask.shape}")
+        if not np.isfinite(m).all():
+            raise GipError(f"the {name} contains NaN or inf values: pass a finite mask in [0, 1]")
+        return m
+    raise GipError(f"cannot read the {name} from a {type(mask).__name__}: pass a path, PIL image, array or tensor")
+
+
+def resize(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
+    """Resize (N, C, H, W) images to ``size`` (square int or (H, W)) with antialiased bicubic."""
+    hw = (size, size) if isinstance(size, int) else tuple(size)
+    if tuple(x.shape[-2:]) == hw:
+        return x
+    return torch.nn.functional.interpolate(x, size=hw, mode="bicubic", antialias=True, align_corners=False).clamp(-1, 1)
+
+
+def resize_mask(m: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Resize an (H, W) mask in [0, 1] with area averaging (threshold it afterwards)."""
+    hw = (size, size) if isinstance(size, int) else tuple(size)
+    if m.shape == hw:
+        return m
+    t = torch.from_numpy(m.astype(np.float32))[None, None]
+    return torch.nn.functional.interpolate(t, size=hw, mode="area").squeeze().numpy().astype(np.float64)
+
+
+def to_pil(x: torch.Tensor) -> list[Image.Image]:
+    """(N, 3, H, W) or (3, H, W) in [-1, 1] -> list of RGB PIL images."""
+    if x.ndim == 3:
+        x = x[None]
+    arr = ((x.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return [Image.fromarray(a.permute(1, 2, 0).numpy()) for a in arr]
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """(N, 3, H, W) in [-1, 1] -> (N, H, W, 3) uint8."""
+    return ((x.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def alpha_to_mask(image: ImageLike, threshold: float = 0.5) -> np.ndarray:
+    """(H, W) bool: where an RGBA image is opaque (alpha > threshold). Images without alpha: all True."""
+    if isinstance(image, (str, os.PathLike)):
+        image = load_image(image)
+    if isinstance(image, np.ndarray):
+        if image.ndim == 3 and image.shape[-1] == 4:
+            a = image[..., 3].astype(np.float64) / (255.0 if image.dtype == np.uint8 else 1.0)
+            return a > threshold
+        return np.ones(image.shape[:2], bool)
+    if isinstance(image, Image.Image):
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            return np.asarray(image.convert("RGBA"))[..., 3] / 255.0 > threshold
+        return np.ones((image.height, image.width), bool)
+    raise GipError("alpha_to_mask needs a path, PIL image or (H, W, 4) array")
+
+
+def place_object(
+    obj: ImageLike,
+    canvas_size: int | tuple[int, int],
+    box: Sequence[int],
+    mask: np.ndarray | None = None,
+    background: tuple[int, int, int] = (255, 255, 255),
+) -> tuple[Image.Image, np.ndarray]:
+    """Place an object photo into a canvas: resize it into ``box = (x, y, w, h)``.
+
+    The object's silhouette comes from ``mask`` (H, W, bool, same size as the object), else from its alpha
+    channel, else the whole box. Returns (target canvas as RGB PIL image, fill mask (H, W) bool).
+    """
+    W, H = (canvas_size, canvas_size) if isinstance(canvas_size, int) else (canvas_size[1], canvas_size[0])
+    x, y, w, h = (int(v) for v in box)
+    if w < 1 or h < 1 or x < 0 or y < 0 or x + w > W or y + h > H:
+        raise GipError(f"box {tuple(box)} (x, y, w, h) must lie inside the {W}x{H} canvas")
+    if isinstance(obj, (str, os.PathLike)):
+        obj = load_image(obj)
+    if isinstance(obj, torch.Tensor):
+        obj = to_pil(obj)[0]
+    if isinstance(obj, np.ndarray):
+        obj = Image.fromarray(obj if obj.dtype == np.uint8 else (np.clip(obj, 0, 1) * 255).round().astype(np.uint8))
+    sil = alpha_to_mask(obj) if mask is None else np.asarray(mask, bool)
+    rgb = composite_on_white(obj).resize((w, h), Image.Resampling.LANCZOS)
+    sil_img = Image.fromarray(sil.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
+    canvas = Image.new("RGB", (W, H), background)
+    canvas.paste(rgb, (x, y))
+    fill = np.zeros((H, W), bool)
+    fill[y : y + h, x : x + w] = np.asarray(sil_img) > 127
+    return canvas, fill
+
+
+def save_image(image: Image.Image | torch.Tensor, path: str | os.PathLike, protect: Sequence = ()) -> Path:
+    """Write an image atomically (temp file + rename). Refuses to overwrite any path in ``protect``."""
+    path = Path(path)
+    for p in protect:
+        if isinstance(p, (str, os.PathLike)) and Path(p).exists() and path.exists() and path.samefile(p):
+            raise GipError(f"refusing to overwrite the input file {p}: choose another output path")
+    if isinstance(image, torch.Tensor):
+        image = to_pil(image)[0]
+    if not path.parent.exists():
+        raise GipError(f"output folder {path.parent} does not exist: create it first")
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise GipError(f"{path}: unknown image extension; use .png or .jpg")
+    fd, tmp = tempfile.mkstemp(prefix=".gip-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            image.save(f, format=fmt)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,143 @@
+"""Lambda schedules: how strongly the diffused target is mixed in at each level (eq. 3).
+
+A schedule is called as ``lam(t, T) -> float`` with ``t`` the level being formed (T-1 ... -1) and T the
+number of inference steps; it depends on nothing else, so resampling revisits get the same value.
+``tau = (t + 1) / T`` runs from 1 (pure noise) to 0 (clean).
+
+``Linear(p)`` is the paper's schedule (our exact formula): ``lam_max * clip((tau - (1 - p)) / p, 0, 1)``:
+the target dominates the first, coarse part of the trajectory and fades out after a fraction p of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from .errors import GipError
+
+
+def tau(t: int, T: int) -> float:
+    """Position on the trajectory: 1 = pure noise (t = T-1), 0 = clean (t = -1)."""
+    return (t + 1) / T
+
+
+def _unit(name: str, value: float) -> float:
+    if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+        raise GipError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """``lam = value`` at every level (0 = RePaint, 1 = harmonised copy-paste)."""
+
+    value: float = 0.0
+
+    def __post_init__(self):
+        _unit("lam", self.value)
+
+    def __call__(self, t: int, T: int) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Linear:
+    """The paper's linear schedule: ``lam_max`` at tau = 1 falling linearly to 0 at tau = 1 - p."""
+
+    p: float = 0.75
+    lam_max: float = 1.0
+
+    def __post_init__(self):
+        _unit("p", self.p)
+        _unit("lam_max", self.lam_max)
+
+    def ramp(self, t: int, T: int) -> float:
+        if self.p == 0.0:
+            return 0.0
+        return min(max((tau(t, T) - (1.0 - self.p)) / self.p, 0.0), 1.0)
+
+    def __call__(self, t: int, T: int) -> float:
+        return self.lam_max * self.ramp(t, T)
+
+
+@dataclass(frozen=True)
+class Cosine(Linear):
+    """A smooth version of :class:`Linear`: ``lam_max * (1 - cos(pi * ramp)) / 2``."""
+
+    def __call__(self, t: int, T: int) -> float:
+        return self.lam_max * 0.5 * (1.0 - math.cos(math.pi * self.ramp(t, T)))
+
+
+@dataclass(frozen=True)
+class Step:
+    """``lam_max`` for the first fraction p of the trajectory (tau > 1 - p), then 0."""
+
+    p: float = 0.5
+    lam_max: float = 1.0
+
+    def __post_init__(self):
+        _unit("p", self.p)
+        _unit("lam_max", self.lam_max)
+
+    def __call__(self, t: int, T: int) -> float:
+        return self.lam_max if tau(t, T) > 1.0 - self.p else 0.0
+
+
+@dataclass(frozen=True)
+class Floor:
+    """``lam = lam_max * (p + (1 - p) * tau)``: never below ``lam_max * p``, full strength at the start."""
+
+    p: float = 0.5
+    lam_max: float = 1.0
+
+    def __post_init__(self):
+        _unit("p", self.p)
+        _unit("lam_max", self.lam_max)
+
+    def __call__(self, t: int, T: int) -> float:
+        return self.lam_max * (self.p + (1.0 - self.p) * tau(t, T))
+
+
+@dataclass(frozen=True)
+class Function:
+    """Any callable ``(t, T) -> float`` in [0, 1]."""
+
+    fn: Callable[[int, int], float]
+
+    def __call__(self, t: int, T: int) -> float:
+        return float(self.fn(t, T))
+
+
+LambdaLike = Union[None, float, int, Callable[[int, int], float]]
+
+
+def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
+    """None -> Constant(0); a number -> Constant; a gip schedule stays; any other callable -> Function."""
+    if lam is None:
+        return Constant(0.0)
+    if isinstance(lam, bool):
+        raise GipError("lam must be a number in [0, 1] or a schedule such as gip.lambdas.Linear(p=0.75)")
+    if isinstance(lam, (int, float)):
+        return Constant(_unit("lam", lam))
+    if isinstance(lam, (Constant, Linear, Step, Floor, Function)):
+        return lam
+    if callable(lam):
+        return Function(lam)
+    raise GipError(f"lam must be a number in [0, 1] or a callable (t, T) -> float, got {type(lam).__name__}")
+
+
+def values(lam: LambdaLike, T: int) -> list[float]:
+    """``[lam(t, T) for t in -1 .. T-1]`` indexed by ``t + 1``; checks every value lies in [0, 1]."""
+    sched = as_schedule(lam)
+    out = []
+    for t in range(-1, T):
+        raw = sched(t, T)
+        try:
+            v = float(raw)
+        except (TypeError, ValueError):
+            raise GipError(f"lam({t}, {T}) returned {raw!r}: a lambda schedule must return a number") from None
+        if not 0.0 <= v <= 1.0:  # also rejects NaN
+            raise GipError(f"lam({t}, {T}) = {raw!r} is outside [0, 1]: a lambda schedule must stay in [0, 1]")
+        out.append(v)
+    return out

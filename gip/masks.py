@@ -1,0 +1,121 @@
+"""Masks: validation, fill/keep conversion, heated masks and scene buffers.
+
+Convention (said once, used everywhere): the public mask is the **fill** mask, 1 where the target goes.
+The sampler works with the **keep** mask ``K = 1 - fill`` (RePaint's and diffusers' convention).
+Masks here are (H, W) arrays or (1, 1, H, W) / (H, W) tensors; the distance maths runs in numpy/scipy.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from .errors import GipError
+
+Metric = Literal["chessboard", "taxicab", "euclidean"]
+METRICS = ("chessboard", "taxicab", "euclidean")
+
+
+def _as_numpy(mask) -> np.ndarray:
+    if isinstance(mask, torch.Tensor):
+        mask = mask.detach().cpu().numpy()
+    m = np.asarray(mask)
+    while m.ndim > 2 and m.shape[0] == 1:
+        m = m[0]
+    if m.ndim != 2:
+        raise GipError(f"a mask must be a single (H, W) map, got shape {tuple(np.shape(mask))}")
+    return m
+
+
+def binarize(mask, threshold: float = 0.5) -> np.ndarray:
+    """(H, W) bool from a mask in [0, 1] (values above ``threshold`` count as 1). NaNs are an error."""
+    m = _as_numpy(mask).astype(np.float64)
+    if not np.isfinite(m).all():
+        raise GipError("the mask contains NaN or inf values: pass a finite mask in [0, 1]")
+    return m > threshold
+
+
+def validate_fill(fill) -> np.ndarray:
+    """Binarise a fill mask and reject empty or full masks. Returns (H, W) bool."""
+    f = binarize(fill)
+    if not f.any():
+        raise GipError("the mask is empty: mark the region to fill in white (1) and the scene in black (0)")
+    if f.all():
+        raise GipError(
+            "the mask covers the whole image: leave some scene (black, 0) to keep, "
+            "or sample unconditionally instead"
+        )
+    return f
+
+
+def keep_from_fill(fill) -> np.ndarray:
+    """``K = 1 - fill`` as (H, W) bool."""
+    return ~binarize(fill)
+
+
+def fill_from_keep(keep) -> np.ndarray:
+    """``fill = 1 - K`` as (H, W) bool."""
+    return ~binarize(keep)
+
+
+def distance_to(region: np.ndarray, metric: Metric = "chessboard") -> np.ndarray:
+    """For each pixel inside ``region`` (bool), its distance to the nearest pixel outside; 0 outside."""
+    if metric not in METRICS:
+        raise GipError(f"unknown distance metric {metric!r}: use one of {', '.join(METRICS)}")
+    region = np.asarray(region, bool)
+    if not (~region).any():
+        raise GipError("distance is undefined when the region covers the whole image")
+    if metric == "euclidean":
+        return ndimage.distance_transform_edt(region).astype(np.float64)
+    return ndimage.distance_transform_cdt(region, metric=metric).astype(np.float64)
+
+
+def heat_map(
+    fill_mask,
+    metric: Metric = "chessboard",
+    exponent: float = 1.0,
+    ramp: float | None = None,
+) -> np.ndarray:
+    """The heated mask H (H, W) float64: 1 at the object's centre, small at the seam, 0 outside.
+
+    ``H = d / max(d)`` with d each fill pixel's distance to the nearest scene pixel; ``ramp=w`` uses
+    ``min(d / w, 1)`` instead (full strength w pixels in); ``exponent`` gives ``H ** exponent``.
+    A 5x5 hole in a 9x9 image gives {1/3, 2/3, 1} (chessboard).
+    """
+    fill = validate_fill(fill_mask)
+    if exponent <= 0:
+        raise GipError(f"heat exponent must be > 0, got {exponent}")
+    d = distance_to(fill, metric)
+    if ramp is not None:
+        if ramp <= 0:
+            raise GipError(f"heat ramp width must be > 0 pixels, got {ramp}")
+        h = np.minimum(d / ramp, 1.0)
+    else:
+        h = d / d.max()
+    return h**exponent
+
+
+def scene_buffer(fill_mask, b: int, metric: Metric = "chessboard") -> np.ndarray:
+    """``K_b`` (H, W) bool: the keep mask minus every scene pixel within distance ``b`` of the fill region.
+
+    ``b = 0`` returns the keep mask itself. The removed ring ``K - K_b`` is left to the model.
+    """
+    if b < 0 or int(b) != b:
+        raise GipError(f"buffer must be a whole number of pixels >= 0, got {b}")
+    keep = keep_from_fill(fill_mask)
+    if b == 0:
+        return keep
+    return keep & (distance_to(keep, metric) > b)
+
+
+def box(size: int | tuple[int, int], x: int, y: int, w: int, h: int) -> np.ndarray:
+    """A rectangular fill mask (H, W) bool: ``True`` in columns x..x+w-1 and rows y..y+h-1."""
+    H, W = (size, size) if isinstance(size, int) else size
+    if w < 1 or h < 1 or x < 0 or y < 0 or x + w > W or y + h > H:
+        raise GipError(f"box (x={x}, y={y}, w={w}, h={h}) must lie inside the {W}x{H} image")
+    m = np.zeros((H, W), bool)
+    m[y : y + h, x : x + w] = True
+    return m

@@ -1,0 +1,273 @@
+"""The sampler: ONE loop for RePaint and target-guided inpainting ("Fill in the ____").
+
+One down-step a -> b = a - 1 (``../shared/spec/method.md`` section 4):
+
+1. ``x_gen = reverse_step(model, x_a, a)``
+2. ``x_scn = q_sample(scene, b)``, ``x_tgt = q_sample(target, b)`` (independent noise; exact at b = -1)
+3. eq. 3: ``x_fill = Lambda_b * x_tgt + (1 - Lambda_b) * x_gen`` with ``Lambda_b = lam(b) * H``
+4. eq. 4: ``x_b = K_b * x_scn + O * x_fill + B * x_gen`` (O fill region, K_b buffered keep, B the ring)
+
+Up-steps re-noise the whole image one level. With no target (or lam = 0) this is RePaint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm.auto import tqdm
+
+from . import lambdas as lambdas_mod
+from . import masks
+from .diffusion import q_sample, renoise, reverse_step
+from .errors import GipError
+from .images import ImageLike, resize, resize_mask, to_mask_array, to_pil, to_tensor
+from .models import Model, load_model
+from .recorder import Recorder, Trajectory
+from .schedule import NoiseTables, jump_schedule, moves
+
+Mix = Literal["noisy", "x0"]
+
+
+@dataclass
+class InpaintResult:
+    """``tensor`` (N, 3, H, W) float32 in [-1, 1] on the CPU; ``images`` the same as PIL images."""
+
+    tensor: torch.Tensor
+    trajectory: Trajectory | None
+    fill: np.ndarray  # (H, W) bool, the fill region O
+    keep: np.ndarray  # (H, W) bool, the enforced keep region K_b
+    heat: np.ndarray  # (H, W) float, H (the fill mask when heat is off)
+    model_calls: int
+    seconds: float
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def images(self) -> list[Image.Image]:
+        return to_pil(self.tensor)
+
+    @property
+    def ring(self) -> np.ndarray:
+        """(H, W) bool, the scene-buffer ring B = K - K_b left to the model."""
+        return ~self.fill & ~self.keep
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    """The embedded default model, loaded once per process."""
+    return load_model()
+
+
+def _heat(fill: np.ndarray, heat) -> np.ndarray:
+    """Resolve the ``heat`` argument to an (H, W) map in [0, 1], zero outside the fill region."""
+    if heat is None or heat is False:
+        return fill.astype(np.float64)
+    if heat is True:
+        return masks.heat_map(fill)
+    if isinstance(heat, str):
+        return masks.heat_map(fill, metric=heat)
+    if isinstance(heat, dict):
+        return masks.heat_map(fill, **heat)
+    h = np.asarray(heat.detach().cpu() if isinstance(heat, torch.Tensor) else heat, dtype=np.float64).squeeze()
+    if h.shape != fill.shape:
+        raise GipError(f"the heat map is {h.shape}, the mask is {fill.shape}: they must match")
+    if not np.isfinite(h).all() or h.min() < 0 or h.max() > 1:
+        raise GipError("a custom heat map must be finite and in [0, 1]")
+    return h * fill
+
+
+def _prepare(scene, target, mask, keep_mask, model: Model, resize_inputs: bool):
+    if (mask is None) == (keep_mask is None):
+        raise GipError("pass exactly one of mask= (fill mask, white = fill) or keep_mask= (white = keep)")
+    s = to_tensor(scene, "scene")
+    g = None if target is None else to_tensor(target, "target")
+    m = to_mask_array(mask if mask is not None else keep_mask, "mask" if mask is not None else "keep_mask")
+    res = model.resolution
+    sizes = {"scene": tuple(s.shape[-2:]), "mask": m.shape}
+    if g is not None:
+        sizes["target"] = tuple(g.shape[-2:])
+    if len(set(sizes.values())) > 1:
+        got = ", ".join(f"{k} {v[1]}x{v[0]}" for k, v in sizes.items())
+        raise GipError(f"inputs differ in size ({got}): scene, target and mask must have the same size")
+    if s.shape[-2:] != (res, res):
+        if not resize_inputs:
+            h, w = s.shape[-2:]
+            raise GipError(
+                f"inputs are {w}x{h} but the model {model.name!r} works at {res}x{res}: "
+                "resize them, or pass resize=True (CLI: --resize)"
+            )
+        s = resize(s, res)
+        g = None if g is None else resize(g, res)
+        m = resize_mask(m, res)
+    fill = masks.validate_fill(m) if mask is not None else masks.validate_fill(~masks.binarize(m))
+    return s, g, fill
+
+
+def _check(steps, jump_length, jump_n_sample, eta, num_samples, buffer, mix, record):
+    if not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise GipError(f"steps must be a whole number >= 1, got {steps!r}")
+    if jump_n_sample < 1:
+        raise GipError(f"jump_n_sample must be >= 1, got {jump_n_sample}")
+    if jump_length < 1 or (jump_n_sample > 1 and jump_length >= steps):
+        raise GipError(f"jump_length must be between 1 and steps - 1 = {steps - 1}, got {jump_length}")
+    if not 0.0 <= eta <= 1.0:
+        raise GipError(f"eta must be in [0, 1] (1 = DDPM, 0 = deterministic), got {eta}")
+    if num_samples < 1:
+        raise GipError(f"num_samples must be >= 1, got {num_samples}")
+    if buffer < 0:
+        raise GipError(f"buffer must be >= 0 pixels, got {buffer}")
+    if mix not in ("noisy", "x0"):
+        raise GipError(f"mix must be 'noisy' (the paper's) or 'x0' (variance-preserving), got {mix!r}")
+    if record is not False and record is not True and (not isinstance(record, int) or record < 1):
+        raise GipError(f"record must be True, False or a stride >= 1, got {record!r}")
+
+
+def _target_seed(seed: int) -> int:
+    """A seed for the target's own noise stream, so the main stream is the same with or without it."""
+    return (seed * 0x9E3779B1 + 0x7F4A7C15) % (2**63)
+
+
+def inpaint(
+    scene: ImageLike,
+    target: ImageLike | None,
+    mask: ImageLike | None = None,
+    *,
+    keep_mask: ImageLike | None = None,
+    model: Model | None = None,
+    steps: int = 50,
+    jump_length: int = 5,
+    jump_n_sample: int = 2,
+    lam: lambdas_mod.LambdaLike = lambdas_mod.Linear(p=0.75),
+    heat=True,
+    buffer: int = 2,
+    buffer_metric: masks.Metric = "chessboard",
+    mix: Mix = "noisy",
+    eta: float = 1.0,
+    seed: int | None = 0,
+    num_samples: int = 1,
+    record: bool | int = False,
+    record_dtype: torch.dtype = torch.float16,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype | None = None,
+    compile: bool = False,
+    resize: bool = False,
+    progress: bool = True,
+) -> InpaintResult:
+    """Fill ``mask`` (white = fill) of ``scene`` with ``target``, blended in by a pretrained DDPM.
+
+    Args:
+        scene, target: images (path, PIL, (H, W, 3) uint8 array or (1, 3, H, W) tensor in [-1, 1]) of the
+            model's resolution; the target sits where the mask is (see :func:`gip.images.place_object`).
+            ``target=None`` is plain RePaint.
+        mask: the fill mask (thresholded at 0.5); or ``keep_mask`` (white = keep), RePaint's convention.
+        model: a :class:`gip.Model` (default: the embedded model). ``device``/``dtype`` move it in place.
+        steps, jump_length, jump_n_sample: RePaint's T, j, r. Model calls: see :func:`gip.count_model_calls`.
+        lam: lambda schedule (number, ``gip.lambdas.*`` or callable ``(t, T) -> float``); 0 = RePaint.
+        heat: True (chessboard heat map), a metric name, kwargs dict for :func:`gip.masks.heat_map`, an
+            (H, W) map in [0, 1], or False (Lambda = lam inside the whole fill region).
+        buffer: scene-buffer width b in pixels (0 = none).
+        mix: ``"noisy"`` mixes the two noised images (the paper; lowers the noise std inside the region),
+            ``"x0"`` mixes in x0 space and keeps the generated sample's noise (variance-preserving).
+        eta: 1 = DDPM posterior sampling, 0 = deterministic DDIM-style steps.
+        seed: seeds the main noise stream (and, derived from it, the target's); None = random.
+        num_samples: N samples batched through one UNet call per step.
+        record: True (every entry) or a stride: keep a :class:`gip.Trajectory` on the CPU.
+        compile: ``torch.compile`` the UNet first (worth it on a GPU for long runs).
+        resize: resize inputs to the model's resolution instead of raising.
+    """
+    model = model or default_model()
+    _check(steps, jump_length, jump_n_sample, eta, num_samples, buffer, mix, record)
+    if device is not None or dtype is not None:
+        model.to(device, dtype)
+    dev, udtype = model.device, model.dtype
+    s, g, fill = _prepare(scene, target, mask, keep_mask, model, resize)
+    keep_b = masks.scene_buffer(fill, buffer, buffer_metric)
+    if not keep_b.any():
+        raise GipError(f"buffer={buffer} removes the whole scene: use a smaller buffer")
+    heat_np = _heat(fill, heat) if g is not None else fill.astype(np.float64)
+    T = steps
+    lam_vals = lambdas_mod.values(lam, T) if g is not None else [0.0] * (T + 1)
+    tables = NoiseTables.from_scheduler(model.scheduler, T)
+    schedule = jump_schedule(T, jump_length, jump_n_sample)
+    plan = moves(schedule, T)
+
+    # Everything the loop touches lives on the device; scalars stay Python floats (no host syncs).
+    f32 = torch.float32
+    s = s.to(dev, f32)
+    g = None if g is None else g.to(dev, f32)
+    K = torch.from_numpy(keep_b).to(dev)[None, None]
+    O = torch.from_numpy(fill).to(dev)[None, None]
+    H = torch.from_numpy(heat_np).to(dev, f32)[None, None]
+    timesteps = torch.arange(T, device=dev) * tables.stride
+    seed = int.from_bytes(os.urandom(7), "little") if seed is None else int(seed)
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    tgen = torch.Generator(device=dev).manual_seed(_target_seed(seed))
+    shape = (num_samples, 3, s.shape[-2], s.shape[-1])
+    unet = torch.compile(model.unet) if compile else model.unet
+    rec = None if record is False else Recorder(1 if record is True else int(record), record_dtype)
+
+    def noise(generator):
+        return torch.randn(shape, generator=generator, device=dev, dtype=f32)
+
+    t0 = time.perf_counter()
+    x = noise(gen)
+    with torch.inference_mode():
+        for i, (down, a, b) in enumerate(tqdm(plan, desc="gip", disable=not progress, leave=False)):
+            lam_b = lam_vals[b + 1]
+            if down:
+                eps = unet(x.to(udtype), timesteps[a]).sample.to(f32)
+                abar_b = tables.abar_at(b)
+                x_gen, x0 = reverse_step(x, eps, tables.abar_at(a), abar_b, eta, gen)
+                x_scn = q_sample(s, abar_b, noise(gen))
+                x_tgt = None
+                x_fill = x_gen
+                if g is not None:
+                    x_tgt = q_sample(g, abar_b, noise(tgen))
+                    if lam_b > 0.0:
+                        L = lam_b * H
+                        if mix == "noisy":
+                            x_fill = L * x_tgt + (1.0 - L) * x_gen
+                        else:
+                            r = math.sqrt(abar_b)
+                            x_fill = r * (L * g + (1.0 - L) * x0) + (x_gen - r * x0)
+                x = torch.where(K, x_scn, torch.where(O, x_fill, x_gen))
+                if rec is not None:
+                    rec.note(x0=x0, known=x_scn, target=x_tgt, generated=x_gen)
+            else:
+                x = renoise(x, tables.beta(b), noise(gen))
+            if rec is not None and rec.wants(i, len(plan)):
+                rec.add(i, b, down, lam_b, x)
+    out = x.to("cpu", f32)
+    seconds = time.perf_counter() - t0
+    traj = None if rec is None else rec.finish(T, schedule, heat_np, fill, keep_b)
+    settings = dict(
+        model=model.name, steps=T, jump_length=jump_length, jump_n_sample=jump_n_sample,
+        lam=repr(lam) if g is not None else "0 (RePaint)", heat=heat if isinstance(heat, (bool, str)) else "custom",
+        buffer=buffer, mix=mix, eta=eta, seed=seed, num_samples=num_samples,
+    )  # fmt: skip
+    return InpaintResult(
+        tensor=out,
+        trajectory=traj,
+        fill=fill,
+        keep=keep_b,
+        heat=heat_np,
+        model_calls=sum(m.down for m in plan),
+        seconds=seconds,
+        settings=settings,
+    )
+
+
+def repaint(scene: ImageLike, mask: ImageLike | None = None, **kwargs) -> InpaintResult:
+    """Plain RePaint: :func:`inpaint` with no target (lam = 0, no heat, no buffer unless asked)."""
+    for k in ("lam", "heat", "mix"):
+        if k in kwargs:
+            raise GipError(f"repaint() takes no {k}=: it has no target; use gip.inpaint() for guidance")
+    kwargs.setdefault("buffer", 0)
+    return inpaint(scene, None, mask, **kwargs)

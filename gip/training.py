@@ -1,0 +1,230 @@
+"""Train a small pixel-space DDPM (diffusers ``UNet2DModel`` + ``DDPMScheduler``) on an image array.
+
+Resumable: ``train`` writes ``last.pt`` (model, EMA, optimizer, step, RNG) every ``save_every`` steps,
+atomically, and picks it up again when called with the same ``run_dir``. Also writes ``loss.csv`` and a
+sample grid every ``sample_every`` steps. ``export`` turns a checkpoint's EMA weights into a diffusers
+``save_pretrained`` folder (fp16 safetensors) that :func:`gip.load_model` loads.
+
+Reusable for your own data: pass any (N, H, W, 3) uint8 array to :func:`train`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from diffusers import DDPMScheduler, UNet2DModel
+from safetensors.torch import load_file, save_file
+from diffusers.training_utils import EMAModel
+from tqdm.auto import tqdm
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (saved next to its checkpoints)."""
+
+    resolution: int = 32
+    block_out_channels: tuple[int, ...] = (32, 64, 64)
+    layers_per_block: int = 1
+    attention_at: tuple[bool, ...] = (False, False, True)  # per resolution level, finest first
+    steps: int = 15_000
+    batch_size: int = 32
+    lr: float = 3e-4
+    warmup: int = 200
+    weight_decay: float = 0.0
+    ema_decay: float = 0.999
+    num_train_timesteps: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    hflip: bool = True
+    seed: int = 0
+    save_every: int = 250
+    sample_every: int = 2000
+    log_every: int = 25
+    threads: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def make_unet(cfg: TrainConfig) -> UNet2DModel:
+    down = tuple("AttnDownBlock2D" if a else "DownBlock2D" for a in cfg.attention_at)
+    up = tuple("AttnUpBlock2D" if a else "UpBlock2D" for a in reversed(cfg.attention_at))
+    return UNet2DModel(
+        sample_size=cfg.resolution,
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=tuple(cfg.block_out_channels),
+        layers_per_block=cfg.layers_per_block,
+        down_block_types=down,
+        up_block_types=up,
+        norm_num_groups=min(32, cfg.block_out_channels[0]),
+    )
+
+
+def make_scheduler(cfg: TrainConfig) -> DDPMScheduler:
+    return DDPMScheduler(
+        num_train_timesteps=cfg.num_train_timesteps,
+        beta_start=cfg.beta_start,
+        beta_end=cfg.beta_end,
+        beta_schedule="linear",
+        prediction_type="epsilon",
+        variance_type="fixed_small",
+        clip_sample=True,
+    )
+
+
+def _atomic_save(obj, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.inference_mode()
+def sample_grid(unet: UNet2DModel, scheduler: DDPMScheduler, n: int = 16, steps: int = 100, seed: int = 0):
+    """Unconditional DDPM samples with ``steps`` respaced steps; returns (n, H, W, 3) uint8."""
+    sched = DDPMScheduler.from_config(scheduler.config)
+    sched.set_timesteps(steps)
+    g = torch.Generator().manual_seed(seed)
+    res = unet.config.sample_size
+    x = torch.randn(n, 3, res, res, generator=g)
+    for t in sched.timesteps:
+        eps = unet(x, t).sample
+        x = sched.step(eps, t, x, generator=g).prev_sample
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def save_grid(images: np.ndarray, path: str | Path, cols: int = 8, scale: int = 2) -> None:
+    from PIL import Image
+
+    n, h, w, _ = images.shape
+    rows = -(-n // cols)
+    canvas = np.full((rows * h, cols * w, 3), 255, np.uint8)
+    for i, im in enumerate(images):
+        r, c = divmod(i, cols)
+        canvas[r * h : (r + 1) * h, c * w : (c + 1) * w] = im
+    Image.fromarray(canvas).resize((cols * w * scale, rows * h * scale), Image.Resampling.NEAREST).save(path)
+
+
+def train(images: np.ndarray, run_dir: str | Path, cfg: TrainConfig | None = None, progress: bool = True) -> Path:
+    """Train (or resume) on ``images`` (N, H, W, 3) uint8 at ``cfg.resolution``; return the checkpoint path."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = run_dir / "last.pt"
+    cfg_path = run_dir / "config.json"
+    if cfg is None:
+        if not cfg_path.exists():
+            raise FileNotFoundError(f"{cfg_path} missing: pass a TrainConfig to start a new run")
+        cfg = TrainConfig(**json.loads(cfg_path.read_text()))
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    if images.shape[1:3] != (cfg.resolution, cfg.resolution):
+        raise ValueError(f"images are {images.shape[1:3]}, config resolution is {cfg.resolution}")
+    data = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+    torch.manual_seed(cfg.seed)
+    unet = make_unet(cfg)
+    scheduler = make_scheduler(cfg)
+    opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    ema = EMAModel(unet.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3 / 4)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    step, elapsed = 0, 0.0
+    if ckpt_path.exists():
+        state = torch.load(ckpt_path, weights_only=True)
+        unet.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        ema.load_state_dict(state["ema"])
+        gen.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        step, elapsed = int(state["step"]), float(state["elapsed"])
+    else:
+        cfg_path.write_text(json.dumps(asdict(cfg), indent=2))
+    alphas_cumprod = scheduler.alphas_cumprod
+
+    def save():
+        _atomic_save(
+            {
+                "model": unet.state_dict(),
+                "optimizer": opt.state_dict(),
+                "ema": ema.state_dict(),
+                "generator": gen.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "step": step,
+                "elapsed": elapsed,
+            },
+            ckpt_path,
+        )
+
+    log = open(run_dir / "loss.csv", "a", newline="")
+    writer = csv.writer(log)
+    if log.tell() == 0:
+        writer.writerow(["step", "loss", "lr", "elapsed_s"])
+    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="train")
+    unet.train()
+    running, t0 = 0.0, time.perf_counter()
+    try:
+        while step < cfg.steps:
+            idx = torch.randint(len(data), (cfg.batch_size,), generator=gen)
+            x0 = data[idx]
+            if cfg.hflip:
+                flip = torch.rand(cfg.batch_size, generator=gen) < 0.5
+                x0 = torch.where(flip[:, None, None, None], x0.flip(-1), x0)
+            t = torch.randint(cfg.num_train_timesteps, (cfg.batch_size,), generator=gen)
+            noise = torch.randn(x0.shape, generator=gen)
+            a = alphas_cumprod[t].sqrt()[:, None, None, None]
+            s = (1 - alphas_cumprod[t]).sqrt()[:, None, None, None]
+            loss = F.mse_loss(unet(a * x0 + s * noise, t).sample, noise)
+            lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup))
+            for group in opt.param_groups:
+                group["lr"] = lr
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+            opt.step()
+            ema.step(unet.parameters())
+            step += 1
+            running += loss.item()
+            bar.update(1)
+            if step % cfg.log_every == 0:
+                now = time.perf_counter()
+                elapsed += now - t0
+                t0 = now
+                writer.writerow([step, f"{running / cfg.log_every:.5f}", f"{lr:.2e}", f"{elapsed:.1f}"])
+                log.flush()
+                bar.set_postfix(loss=f"{running / cfg.log_every:.4f}")
+                running = 0.0
+            if step % cfg.save_every == 0 or step == cfg.steps:
+                save()
+            if cfg.sample_every and step % cfg.sample_every == 0:
+                ema_unet = make_unet(cfg)
+                ema.copy_to(ema_unet.parameters())
+                ema_unet.eval()
+                save_grid(sample_grid(ema_unet, scheduler), run_dir / f"samples_{step:06d}.png")
+    finally:
+        bar.close()
+        log.close()
+    return ckpt_path
+
+
+def export(run_dir: str | Path, out_dir: str | Path, dtype: torch.dtype = torch.float16) -> Path:
+    """Write the EMA weights of ``run_dir/last.pt`` as a diffusers folder (safetensors in ``dtype``)."""
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    cfg = TrainConfig(**json.loads((run_dir / "config.json").read_text()))
+    state = torch.load(run_dir / "last.pt", weights_only=True)
+    unet = make_unet(cfg)
+    ema = EMAModel(unet.parameters(), decay=cfg.ema_decay)
+    ema.load_state_dict(state["ema"])
+    ema.copy_to(unet.parameters())
+    unet.save_pretrained(out_dir, safe_serialization=True)
+    weights = out_dir / "diffusion_pytorch_model.safetensors"
+    save_file({k: v.to(dtype).contiguous() for k, v in load_file(weights).items()}, weights)
+    weights.chmod(0o644)
+    make_scheduler(cfg).save_pretrained(out_dir)
+    meta = {"train_steps": int(state["step"]), "train_wall_s": round(float(state["elapsed"]), 1)}
+    (out_dir / "training.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return out_dir

@@ -1,0 +1,45 @@
+"""Write the demo images shipped in gip/assets/ from the (held-out part of the) emoji data set.
+
+    python scripts/make_assets.py
+
+32x32 RGB versions (composited on white, resized with Lanczos) of held-out emoji, which training never
+sees, and two 64x64 RGBA originals (objects with transparency, for the automated pipeline).
+"""
+
+from pathlib import Path
+
+from PIL import Image
+
+from gip import data
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "gip" / "assets"
+NAMES = {  # file stem in gip/assets -> emoji image name
+    "grinning": "1f604.png",
+    "sunglasses": "1f60e.png",
+    "crying": "1f622.png",
+    "grimacing": "1f62c.png",
+    "kissing-cat": "1f63d.png",
+    "ghost": "1f47b.png",
+    "boy": "1f466-1f3fb.png",
+    "bearded": "1f9d4-1f3fe.png",
+}
+RGBA = ("sunglasses", "ghost")
+
+
+def main() -> None:
+    pkg = data.fetch_package(ROOT / ".cache")
+    faces = data.prepared(ROOT / ".cache", 32)
+    held = {n for n, h in zip(faces.names, faces.holdout) if h}
+    OUT.mkdir(exist_ok=True)
+    for stem, name in NAMES.items():
+        assert name in held, f"{name} is not held out"
+        img = Image.open(pkg / "img" / "google" / "64" / name).convert("RGBA")
+        data.composite_on_white(img).resize((32, 32), Image.Resampling.LANCZOS).save(OUT / f"{stem}.png")
+        if stem in RGBA:
+            img.save(OUT / f"{stem}-rgba64.png")
+    print("wrote", sorted(p.name for p in OUT.glob("*.png")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Shared fixtures: a tiny randomly initialised UNet (structure tests) and the embedded model."""
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DDPMScheduler, UNet2DModel
+
+import gip
+
+
+def make_tiny_model(size: int = 16) -> gip.Model:
+    """A ~20k-parameter random UNet at ``size``x``size``: fast, for tests where the weights do not matter."""
+    torch.manual_seed(0)
+    unet = UNet2DModel(
+        sample_size=size,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        down_block_types=("DownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "UpBlock2D"),
+        norm_num_groups=4,
+    )
+    return gip.Model(unet.eval().requires_grad_(False), DDPMScheduler(num_train_timesteps=1000), "tiny-random")
+
+
+@pytest.fixture(scope="session")
+def tiny_model() -> gip.Model:
+    return make_tiny_model()
+
+
+@pytest.fixture(scope="session")
+def embedded_model() -> gip.Model:
+    return gip.load_model()
+
+
+@pytest.fixture
+def images16():
+    """(scene, target, fill) at 16x16: random scene/target tensors in [-1, 1], a centred 8x8 hole."""
+    g = torch.Generator().manual_seed(1)
+    scene = torch.rand(1, 3, 16, 16, generator=g) * 2 - 1
+    target = torch.rand(1, 3, 16, 16, generator=g) * 2 - 1
+    fill = np.zeros((16, 16), bool)
+    fill[4:12, 4:12] = True
+    return scene, target, fill
