@@ -11,6 +11,7 @@ the target dominates the first, coarse part of the trajectory and fades out afte
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable, Union
 
@@ -23,7 +24,7 @@ def tau(t: int, T: int) -> float:
 
 
 def _unit(name: str, value: float) -> float:
-    if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+    if isinstance(value, bool) or not (isinstance(value, numbers.Real) and 0.0 <= value <= 1.0):
         raise GipError(f"{name} must be a number in [0, 1], got {value!r}")
     return float(value)
 
@@ -118,7 +119,9 @@ def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
         return Constant(0.0)
     if isinstance(lam, bool):
         raise GipError("lam must be a number in [0, 1] or a schedule such as gip.lambdas.Linear(p=0.75)")
-    if isinstance(lam, (int, float)):
+    if isinstance(lam, type):
+        raise GipError(f"lam is the class {lam.__name__}: pass an instance, e.g. gip.lambdas.{lam.__name__}(p=0.75)")
+    if isinstance(lam, numbers.Real):
         return Constant(_unit("lam", lam))
     if isinstance(lam, (Constant, Linear, Step, Floor, Function)):
         return lam

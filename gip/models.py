@@ -46,7 +46,9 @@ class Model:
         return next(self.unet.parameters()).dtype
 
     def to(self, device=None, dtype: torch.dtype | None = None) -> "Model":
-        self.unet.to(device=device, dtype=dtype)
+        kw = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
+        if kw:
+            self.unet.to(**kw)
         return self
 
     def save_pretrained(self, path: str | os.PathLike) -> Path:

@@ -237,7 +237,9 @@ def inpaint(
                         else:
                             r = math.sqrt(abar_b)
                             x_fill = r * (L * g + (1.0 - L) * x0) + (x_gen - r * x0)
-                x = torch.where(K, x_scn, torch.where(O, x_fill, x_gen))
+                if x_fill is not x_gen:  # eq. 4; without guidance it is RePaint's paste
+                    x_gen = torch.where(O, x_fill, x_gen)
+                x = torch.where(K, x_scn, x_gen)
                 if rec is not None:
                     rec.note(x0=x0, known=x_scn, target=x_tgt, generated=x_gen)
             else:

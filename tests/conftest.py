@@ -7,6 +7,10 @@ from diffusers import DDPMScheduler, UNet2DModel
 
 import gip
 
+# The test models are tiny: one thread is as fast, and it avoids oversubscribing the cores when
+# notebooks, a training run or a second test process share the machine.
+torch.set_num_threads(1)
+
 
 def make_tiny_model(size: int = 16) -> gip.Model:
     """A ~20k-parameter random UNet at ``size``x``size``: fast, for tests where the weights do not matter."""

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every test: the package (pytest), the notebooks (nbval) and an offline book build, the last two with
+# GIP_FAST=1 (fewer sampler steps). The check build goes to _build/ci, so its execution cache never
+# feeds the published build (scripts/build.sh).
+set -euo pipefail
+. "$(dirname "$0")/setup.sh"
+python -m pytest tests
+if [ -f _toc.yml ]; then
+  GIP_FAST=1 python -m pytest --nbval-lax book/
+  GIP_FAST=1 jupyter-book build . --path-output _build/ci
+  test -f _build/ci/_build/html/index.html
+  echo "book check build: ok"
+fi

@@ -1,0 +1,55 @@
+import math
+
+import numpy as np
+import pytest
+
+import gip
+from gip import lambdas
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.75, 1.0])
+@pytest.mark.parametrize("lam_max", [0.5, 1.0])
+def test_linear_schedule(p, lam_max):
+    T = 100
+    sched = lambdas.Linear(p=p, lam_max=lam_max)
+    assert sched(T - 1, T) == pytest.approx(lam_max)  # tau = 1
+    vals = [sched(t, T) for t in range(-1, T)]
+    assert all(0.0 <= v <= 1.0 for v in vals)
+    assert all(b >= a - 1e-12 for a, b in zip(vals, vals[1:]))  # monotone in tau
+    for t in range(-1, T):
+        tau = (t + 1) / T
+        if tau <= 1 - p:
+            assert sched(t, T) == 0.0
+        else:
+            assert sched(t, T) == pytest.approx(lam_max * (tau - (1 - p)) / p)
+
+
+def test_p_zero_is_repaint():
+    assert all(lambdas.Linear(p=0.0)(t, 50) == 0.0 for t in range(-1, 50))
+
+
+def test_other_schedules():
+    T = 10
+    assert lambdas.Constant(0.3)(4, T) == 0.3
+    assert lambdas.Step(p=0.5)(9, T) == 1.0 and lambdas.Step(p=0.5)(3, T) == 0.0
+    assert lambdas.Floor(p=0.2)(-1, T) == pytest.approx(0.2) and lambdas.Floor(p=0.2)(T - 1, T) == 1.0
+    c = lambdas.Cosine(p=1.0)
+    assert c(-1, T) == 0.0 and c(T - 1, T) == pytest.approx(1.0) and c(4, T) == pytest.approx(0.5 * (1 - math.cos(math.pi * 0.5)))
+
+
+def test_values_validates_callables():
+    assert lambdas.values(lambda t, T: 0.5, 4) == [0.5] * 5
+    assert lambdas.values(None, 3) == [0.0] * 4
+    assert lambdas.values(np.float32(0.25), 2) == [0.25] * 3
+    with pytest.raises(gip.GipError, match="outside"):
+        lambdas.values(lambda t, T: 1.5, 4)
+    with pytest.raises(gip.GipError, match="outside"):
+        lambdas.values(lambda t, T: float("nan"), 4)
+
+
+@pytest.mark.parametrize("bad", [dict(p=1.2), dict(p=-0.1), dict(lam_max=2.0)])
+def test_out_of_range_parameters(bad):
+    with pytest.raises(gip.GipError, match="in \\[0, 1\\]"):
+        lambdas.Linear(**bad)
+    with pytest.raises(gip.GipError):
+        lambdas.as_schedule(1.5)
