@@ -8,17 +8,23 @@
 Images are tensors in [-1, 1], NCHW; the public mask is the fill mask (1 = where the target goes).
 """
 
-from . import diffusion, images, lambdas, masks
+from . import assets, diffusion, evaluation, images, lambdas, masks
+from . import metrics, sweep
+from .auto import AutoResult, auto_inpaint
 from .errors import GipError
 from .images import place_object
+from .metrics import evaluate
 from .models import DEFAULT_MODEL, HUB_MODELS, Model, embedded_models, load_model
 from .recorder import Trajectory
 from .sampler import InpaintResult, inpaint, repaint
 from .schedule import NoiseTables, count_model_calls, jump_schedule, moves
+from .sweep import summarize
+from .unconditional import SampleResult, sample
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoResult",
     "DEFAULT_MODEL",
     "HUB_MODELS",
     "GipError",
@@ -26,16 +32,25 @@ __all__ = [
     "Model",
     "NoiseTables",
     "Trajectory",
+    "auto_inpaint",
+    "assets",
     "count_model_calls",
     "diffusion",
     "embedded_models",
+    "evaluation",
+    "evaluate",
     "images",
     "inpaint",
     "jump_schedule",
     "lambdas",
     "load_model",
     "masks",
+    "metrics",
     "moves",
     "place_object",
     "repaint",
+    "summarize",
+    "sweep",
+    "sample",
+    "SampleResult",
 ]

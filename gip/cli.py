@@ -1,4 +1,4 @@
-"""Command line: ``gip inpaint``, ``gip repaint``, ``gip demo``, ``gip models``.
+"""Command line: ``gip inpaint``, ``gip repaint``, ``gip demo``, ``gip auto``, ``gip models``.
 
 Bad input exits with code 2 and one line ``gip: error: ...`` naming the problem and the fix; nothing is
 written then. Outputs are written atomically and never overwrite an input file.
@@ -67,6 +67,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jump-n-sample", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None)
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("auto", help="insert OBJECT into SCENE at --box: silhouette mask, several seeds, keep the best")
+    p.add_argument("scene")
+    p.add_argument("object", help="object image: RGBA cut-out, or a photo on a plain background")
+    p.add_argument("--box", required=True, help="where the object goes: X,Y,W,H in scene pixels")
+    p.add_argument("-o", "--output", required=True, help="output image (.png/.jpg): the best candidate")
+    p.add_argument("--seeds", type=int, default=4, help="number of seeds to try, 0..N-1 (default 4)")
+    p.add_argument("--save-all", action="store_true", help="also write every candidate as OUT_seed<k>.png")
+    p.add_argument("--dilate", type=int, default=1, help="grow the silhouette mask by this many pixels (default 1)")
+    p.add_argument("--model", default=None, help="embedded name, local diffusers folder or hub id (default: embedded)")
+    p.add_argument("--steps", type=int, default=50, help="inference steps T (default 50)")
+    p.add_argument("--jump-length", type=int, default=5, help="RePaint jump length j (default 5)")
+    p.add_argument("--jump-n-sample", type=int, default=2, help="RePaint resamples r (default 2; 1 = no resampling)")
+    p.add_argument("--eta", type=float, default=1.0, help="1 = DDPM, 0 = deterministic (default 1)")
+    p.add_argument("--p", type=float, default=0.75, help="linear schedule parameter p in [0, 1] (default 0.75)")
+    p.add_argument("--buffer", type=int, default=2, help="scene-buffer width in pixels (default 2)")
+    p.add_argument("--resize", action="store_true", help="resize the scene to the model's resolution")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("models", help="list the embedded models and known hub ids")
@@ -165,6 +184,42 @@ def _demo(args) -> int:
     return 0
 
 
+def _auto(args) -> int:
+    from .auto import auto_inpaint, check_box, parse_box
+    from .images import load_image, save_image
+    from .models import load_model
+
+    box = parse_box(args.box)
+    check_box(box, *load_image(args.scene).size)  # before loading the model
+    if args.seeds < 1:
+        raise GipError(f"--seeds must be >= 1, got {args.seeds}")
+    lam = lambdas.Linear(p=args.p)
+    inputs = [args.scene, args.object]
+    out = Path(args.output)
+    extra = [out.with_name(f"{out.stem}_seed{k}{out.suffix}") for k in range(args.seeds)] if args.save_all else []
+    _check_outputs([out, *extra], inputs)
+    device, _ = _device_dtype(args)
+    model = load_model(args.model, device=device)
+    res = auto_inpaint(
+        args.scene, args.object, box, seeds=args.seeds, model=model, dilate=args.dilate, resize=args.resize,
+        steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample, eta=args.eta,
+        lam=lam, buffer=args.buffer, progress=not args.no_progress,
+    )  # fmt: skip
+    save_image(res.image, out, protect=inputs)
+    print(out)
+    for img, path in zip(res.images, extra):
+        save_image(img, path, protect=inputs)
+        print(path)
+    for k, (seed, score, m) in enumerate(zip(res.seeds, res.scores, res.metrics)):
+        best = "  (best)" if k == res.best else ""
+        line = f"seed {seed}: score {score:.3f}  seam {m['seam']:.2f}  fill_mse_heat {m['fill_mse_heat']:.4f}{best}"
+        print(line, file=sys.stderr)
+    calls = sum(r.model_calls for r in res.results)
+    secs = sum(r.seconds for r in res.results)
+    print(f"{calls} model calls in {secs:.1f} s on {device}", file=sys.stderr)
+    return 0
+
+
 def _models() -> int:
     from .models import DEFAULT_MODEL, HUB_MODELS, embedded_models
 
@@ -184,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_sampler(args, guided=False)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "auto":
+            return _auto(args)
         return _models()
     except GipError as e:
         print(f"gip: error: {e}", file=sys.stderr)

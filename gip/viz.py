@@ -42,3 +42,221 @@ def show_row(
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- trajectories: every timestep of a recorded run (gip.Trajectory) -------------------------------------
+
+GRAY = 0.5  # background of the masked-out area in part panels
+
+
+def frame_indices(n: int, max_frames: int | None = None) -> list[int]:
+    """Up to ``max_frames`` indices spread evenly over ``0 .. n-1``, always with the first and the last."""
+    if n < 1:
+        raise ValueError("the trajectory is empty")
+    if max_frames is None or max_frames >= n:
+        return list(range(n))
+    if max_frames < 2:
+        return [n - 1]
+    return sorted({round(i * (n - 1) / (max_frames - 1)) for i in range(max_frames)})
+
+
+def _part(traj, part: str, s: int, sample: int) -> np.ndarray | None:
+    t = traj.frames.get(part)
+    if t is None:
+        return None
+    return ((t[s, sample].float().clamp(-1, 1) + 1) / 2).permute(1, 2, 0).numpy()
+
+
+def _masked(img: np.ndarray, region: np.ndarray) -> np.ndarray:
+    return np.where(np.asarray(region, bool)[..., None], img, GRAY)
+
+
+def trajectory_panels(traj, s: int, sample: int = 0, masked: bool = True) -> dict[str, np.ndarray]:
+    """Panels of recorded frame ``s``: x_t, x0_hat, the parts and the mask; each (H, W, 3) or (H, W) in [0, 1].
+
+    With ``masked`` the parts show only the pixels they contribute (known: the enforced scene K_b;
+    target and generated: the fill region, generated also the buffer ring); the rest is gray. The last
+    panel is the map ``Lambda = lam * H`` for guided runs, the fill mask otherwise.
+    """
+    fill = traj.fill.numpy().astype(bool)
+    keep = traj.keep.numpy().astype(bool)
+    out = {"x_t": _part(traj, "x_t", s, sample), "x0_hat": _part(traj, "x0", s, sample)}
+    regions = {"known": keep, "target": fill, "generated": ~keep}
+    for name, region in regions.items():
+        img = _part(traj, name, s, sample)
+        if img is not None:
+            out[name] = _masked(img, region) if masked and not region.all() else img
+    out = {k: v for k, v in out.items() if v is not None}
+    if traj.frames.get("target") is not None:
+        out["Lambda"] = traj.lambda_map(s).numpy()
+    elif not fill.all():
+        out["mask"] = fill.astype(float)
+    return out
+
+
+def frame_title(traj, s: int) -> str:
+    """``'entry i/N  t=level  down|up  lam=..'`` for recorded frame ``s``."""
+    n = len(traj.schedule)
+    level = traj.level[s]
+    lv = "clean" if level < 0 else str(level)
+    kind = "down (model call)" if traj.down[s] else "up (re-noise)"
+    lam = f"   lambda={traj.lam[s]:.2f}" if traj.frames.get("target") is not None else ""
+    return f"entry {traj.index[s] + 1}/{n}   t={lv}   {kind}{lam}"
+
+
+def trajectory_figure(traj, s: int = -1, sample: int = 0, scale: float = 1.6) -> plt.Figure:
+    """One recorded frame as a row of panels (see :func:`trajectory_panels`) titled with entry and level."""
+    s = s % len(traj)
+    fig = show_row(trajectory_panels(traj, s, sample), scale=scale, cmap="magma")
+    fig.suptitle(frame_title(traj, s), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def scrubber_animation(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, interval: int = 120):
+    """A matplotlib ``FuncAnimation`` over up to ``max_frames`` recorded frames (evenly spread, last included)."""
+    from matplotlib.animation import FuncAnimation
+
+    idx = frame_indices(len(traj), max_frames)
+    first = trajectory_panels(traj, idx[0], sample)
+    fig, axes = plt.subplots(1, len(first), figsize=(scale * len(first), scale * 1.25), squeeze=False)
+    artists = []
+    for ax, (label, img) in zip(axes[0], first.items()):
+        kw = dict(cmap="magma", vmin=0, vmax=1) if img.ndim == 2 else {}
+        artists.append(ax.imshow(img, interpolation="nearest", **kw))
+        ax.set_title(label, fontsize=9)
+        ax.axis("off")
+    title = fig.suptitle(frame_title(traj, idx[0]), fontsize=9)
+    fig.tight_layout()
+
+    def update(k: int):
+        for art, img in zip(artists, trajectory_panels(traj, idx[k], sample).values()):
+            art.set_data(img)
+        title.set_text(frame_title(traj, idx[k]))
+        return [*artists, title]
+
+    anim = FuncAnimation(fig, update, frames=len(idx), interval=interval, blit=False)
+    anim.frame_indices = idx
+    return anim
+
+
+def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, interval: int = 120):
+    """The static timestep scrubber: ``IPython.display.HTML`` with the frames embedded and a JS slider.
+
+    Works in exported HTML with no kernel and no CDN (``FuncAnimation.to_jshtml``). Frames are spread
+    over the whole trajectory; ``max_frames`` bounds the page size (about 10-20 KB per frame at 32x32).
+    """
+    from IPython.display import HTML
+
+    anim = scrubber_animation(traj, max_frames, sample, scale, interval)
+    try:
+        html = anim.to_jshtml(default_mode="once")
+    finally:
+        plt.close(anim._fig)
+    return HTML(html)
+
+
+def filmstrip(
+    traj, n: int = 8, parts: tuple[str, ...] = ("x_t", "x0"), indices: list[int] | None = None,
+    sample: int = 0, scale: float = 1.1,
+) -> plt.Figure:  # fmt: skip
+    """A grid: one row per part, one column per selected frame (``indices`` or ``n`` spread evenly)."""
+    idx = list(indices) if indices is not None else frame_indices(len(traj), n)
+    parts = tuple(p for p in parts if traj.frames.get(p) is not None)
+    fig, axes = plt.subplots(len(parts), len(idx), figsize=(scale * len(idx), scale * 1.15 * len(parts)), squeeze=False)
+    for r, part in enumerate(parts):
+        for c, s in enumerate(idx):
+            ax = axes[r][c]
+            ax.imshow(_part(traj, part, s, sample), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                lv = traj.level[s]
+                ax.set_title("clean" if lv < 0 else f"t={lv}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel("x0_hat" if part == "x0" else part, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def schedule_plot(
+    steps: int | list[int], jump_length: int = 10, jump_n_sample: int = 10, ax=None, title: str | None = None
+) -> plt.Figure:
+    """Level t against schedule entry: down-steps (model calls) in blue, up-steps (re-noise) in red.
+
+    ``steps`` is T (the schedule is :func:`gip.jump_schedule`) or a schedule list (``traj.schedule``).
+    """
+    from .schedule import jump_schedule
+
+    if isinstance(steps, (list, tuple)):
+        sched = list(steps)
+        T = (max(sched) + 1) if sched else 0
+    else:
+        T, sched = steps, jump_schedule(steps, jump_length, jump_n_sample)
+    prev = [T, *sched[:-1]]
+    down = np.array([t < p for t, p in zip(sched, prev)])
+    x, y = np.arange(len(sched)), np.array(sched)
+    fig = ax.figure if ax is not None else plt.figure(figsize=(7, 2.8))
+    ax = ax or fig.add_subplot()
+    ax.plot(x, y, color="0.8", lw=0.8, zorder=1)
+    ms = 4 if len(sched) < 300 else 0.3
+    ax.scatter(x[down], y[down], s=ms, c="tab:blue", label=f"down (model call): {down.sum()}", zorder=3)
+    ax.scatter(x[~down], y[~down], s=ms, c="tab:red", label=f"up (re-noise): {(~down).sum()}", zorder=2)
+    ax.set_xlabel("schedule entry")
+    ax.set_ylabel("level t")
+    ax.set_title(title or (f"T={T}, j={jump_length}, r={jump_n_sample}" if not isinstance(steps, (list, tuple)) else ""))
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def alphabar_plot(scheduler, ax=None) -> plt.Figure:
+    """The noise schedule of a checkpoint: abar_k, signal sqrt(abar_k) and noise sqrt(1 - abar_k) vs k."""
+    acp = np.asarray(torch.as_tensor(scheduler.alphas_cumprod, dtype=torch.float64))
+    fig = ax.figure if ax is not None else plt.figure(figsize=(6, 3))
+    ax = ax or fig.add_subplot()
+    k = np.arange(len(acp))
+    ax.plot(k, acp, label="abar_k")
+    ax.plot(k, np.sqrt(acp), label="sqrt(abar_k) (signal)")
+    ax.plot(k, np.sqrt(1 - acp), label="sqrt(1 - abar_k) (noise)")
+    ax.set_xlabel("training timestep k")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def forward_grid(x0: torch.Tensor, scheduler, timesteps=(0, 50, 100, 250, 500, 750, 999), seed: int = 0,
+                 scale: float = 1.4) -> plt.Figure:  # fmt: skip
+    """q(x_t | x_0) for one image (1, 3, H, W) at several training timesteps, with the same noise draw."""
+    from .diffusion import q_sample
+
+    acp = torch.as_tensor(scheduler.alphas_cumprod, dtype=torch.float64)
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(seed))
+    row = {f"k={k}\nabar={acp[k]:.3f}": q_sample(x0, float(acp[k]), noise) for k in timesteps}
+    return show_row(row, scale=scale)
+
+
+def save_animation(traj, path, fps: int = 8, max_frames: int = 60, sample: int = 0, scale: float = 1.6):
+    """Write the trajectory as an animated GIF (Pillow) or MP4 (needs ffmpeg on the PATH). Returns the path."""
+    from pathlib import Path
+
+    from matplotlib import animation
+
+    from .errors import GipError
+
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext == ".gif":
+        writer = animation.PillowWriter(fps=fps)
+    elif ext == ".mp4":
+        if not animation.writers.is_available("ffmpeg"):
+            raise GipError("MP4 export needs ffmpeg on the PATH (e.g. apt-get install ffmpeg); or save a .gif")
+        writer = animation.FFMpegWriter(fps=fps)
+    else:
+        raise GipError(f"unsupported animation format {ext!r}: use .gif or .mp4")
+    anim = scrubber_animation(traj, max_frames, sample, scale)
+    try:
+        anim.save(path, writer=writer)
+    finally:
+        plt.close(anim._fig)
+    return path

@@ -3,7 +3,8 @@
     python scripts/make_assets.py
 
 32x32 RGB versions (composited on white, resized with Lanczos) of held-out emoji, which training never
-sees, and two 64x64 RGBA originals (objects with transparency, for the automated pipeline).
+sees, two 64x64 RGBA originals of those, and 64x64 RGBA objects that are not faces (never in the training
+data), for placing into scenes and the automated pipeline.
 """
 
 from pathlib import Path
@@ -25,6 +26,14 @@ NAMES = {  # file stem in gip/assets -> emoji image name
     "bearded": "1f9d4-1f3fe.png",
 }
 RGBA = ("sunglasses", "ghost")
+OBJECTS = {  # objects (not faces, never in the training data) as 64x64 RGBA cut-outs, for placing into scenes
+    "glasses": "1f453.png",
+    "dark-sunglasses": "1f576-fe0f.png",
+    "tophat": "1f3a9.png",
+    "crown": "1f451.png",
+    "heart": "2764-fe0f.png",
+    "mouth": "1f444.png",
+}
 
 
 def main() -> None:
@@ -38,6 +47,9 @@ def main() -> None:
         data.composite_on_white(img).resize((32, 32), Image.Resampling.LANCZOS).save(OUT / f"{stem}.png")
         if stem in RGBA:
             img.save(OUT / f"{stem}-rgba64.png")
+    for stem, name in OBJECTS.items():
+        assert name not in faces.names, f"{name} is in the training subset"
+        Image.open(pkg / "img" / "google" / "64" / name).convert("RGBA").save(OUT / f"{stem}-rgba64.png")
     print("wrote", sorted(p.name for p in OUT.glob("*.png")))
 
 

@@ -1,0 +1,248 @@
+"""The automated pipeline the paper proposes as future work: object photo + box -> best of several seeds.
+
+1. Cut the object out (:func:`object_mask`): its alpha channel, else the pixels not connected to a
+   near-uniform border colour (flood fill from the image border).
+2. Place and scale it into the scene at ``box = (x, y, w, h)`` (:func:`gip.images.place_object`); the
+   fill mask is its silhouette, optionally dilated by ``dilate`` pixels (:func:`compose`). The target is the
+   scene with the object pasted on top, so the target's own background never enters the fill region.
+3. Run the guided sampler for every seed and score each output (:func:`gip.metrics.combined_score`,
+   lower is better: seam visibility + heat-weighted target error); return the best and all candidates.
+
+    res = gip.auto_inpaint(scene, "sunglasses.png", box=(4, 8, 24, 10), seeds=4)
+    res.image.save("out.png"); print(res.scores)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from scipy import ndimage
+
+from .errors import GipError
+from . import images
+from .images import ImageLike, alpha_to_mask, load_image, place_object, to_pil, to_tensor
+from .metrics import combined_score, evaluate_samples
+from .models import Model
+from .sampler import InpaintResult
+
+
+@dataclass
+class AutoResult:
+    """The best candidate and all of them. Tensors are (1, 3, H, W) in [-1, 1] at the model's resolution."""
+
+    tensor: torch.Tensor  # the best output
+    best: int  # index of the best candidate
+    candidates: list[torch.Tensor]
+    seeds: list[int]
+    scores: list[float]  # combined_score per candidate, lower is better
+    metrics: list[dict[str, float]]  # gip.metrics.evaluate_samples per candidate
+    scene: torch.Tensor  # the scene as sampled (resized if asked)
+    target: torch.Tensor  # scene with the placed object pasted on: what guides the fill region
+    fill: np.ndarray  # (H, W) bool, the fill mask (silhouette, dilated)
+    results: list[InpaintResult] = field(default_factory=list)
+
+    @property
+    def image(self) -> Image.Image:
+        """The best output as a PIL image."""
+        return to_pil(self.tensor)[0]
+
+    @property
+    def images(self) -> list[Image.Image]:
+        """All candidates as PIL images, in seed order."""
+        return [to_pil(c)[0] for c in self.candidates]
+
+
+def _pil(obj: ImageLike) -> Image.Image:
+    if isinstance(obj, (str, os.PathLike)):
+        return load_image(obj)
+    if isinstance(obj, Image.Image):
+        return obj
+    if isinstance(obj, torch.Tensor):
+        return to_pil(obj.detach().cpu().reshape(-1, *obj.shape[-3:])[:1])[0]
+    if isinstance(obj, np.ndarray):
+        a = obj if obj.dtype == np.uint8 else (np.clip(obj, 0, 1) * 255).round().astype(np.uint8)
+        return Image.fromarray(a)
+    raise GipError(f"cannot read the object from a {type(obj).__name__}: pass a path, PIL image, array or tensor")
+
+
+def object_mask(obj: ImageLike, tolerance: float = 0.1, border_share: float = 0.9) -> np.ndarray:
+    """The object's silhouette (H, W) bool, True on the object.
+
+    With transparency: where alpha > 0.5. Without: a simple background removal for product-style photos on
+    a plain background. The background colour is the median of the border pixels; it is accepted when at
+    least ``border_share`` of the border lies within ``tolerance`` (max channel difference, fraction of 255)
+    of it; the background is then every pixel within ``tolerance`` of it that is connected (4-neighbours)
+    to the border, and the object everything else (enclosed holes count as object). Cluttered photos are
+    an error: pass an RGBA cut-out or an explicit mask instead.
+    """
+    img = _pil(obj)
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    if has_alpha:
+        sil = alpha_to_mask(img)
+        if sil.all():  # fully opaque: treat as a photo without transparency
+            has_alpha = False
+    if not has_alpha:
+        rgb = np.asarray(img.convert("RGB"), dtype=np.float64) / 255.0
+        border = np.concatenate([rgb[0], rgb[-1], rgb[1:-1, 0], rgb[1:-1, -1]])
+        colour = np.median(border, axis=0)
+        near = np.abs(rgb - colour).max(axis=-1) <= tolerance
+        on_border = np.concatenate([near[0], near[-1], near[1:-1, 0], near[1:-1, -1]])
+        if on_border.mean() < border_share:
+            raise GipError(
+                "the object image has no transparency and no plain background to remove: "
+                "pass an RGBA cut-out (transparent background) or an object mask"
+            )
+        labels, _ = ndimage.label(near)
+        edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+        sil = ~np.isin(labels, edge[edge > 0])
+    if not sil.any():
+        raise GipError("no object found in the object image (it is all background): check the image or its alpha")
+    return sil
+
+
+def parse_box(text: str | Sequence[int]) -> tuple[int, int, int, int]:
+    """``"X,Y,W,H"`` (or a 4-sequence) -> (x, y, w, h) ints, with w, h >= 1 and x, y >= 0."""
+
+    def whole(v) -> int:
+        if isinstance(v, str):
+            return int(v.strip())
+        if isinstance(v, (float, np.floating)) and not float(v).is_integer():
+            raise ValueError(v)
+        return int(v)
+
+    try:
+        vals = [whole(v) for v in (text.split(",") if isinstance(text, str) else text)]
+    except (TypeError, ValueError):
+        vals = []
+    if len(vals) != 4:
+        raise GipError(f"box must be four whole numbers X,Y,W,H (left, top, width, height), got {text!r}")
+    x, y, w, h = vals
+    if w < 1 or h < 1 or x < 0 or y < 0:
+        raise GipError(f"box {x},{y},{w},{h}: x and y must be >= 0 and the width and height >= 1")
+    return x, y, w, h
+
+
+def check_box(box: tuple[int, int, int, int], width: int, height: int) -> None:
+    """Raise a GipError unless ``box`` = (x, y, w, h) lies inside a ``width`` x ``height`` image."""
+    x, y, w, h = box
+    if x + w > width or y + h > height:
+        raise GipError(
+            f"box {x},{y},{w},{h} (x, y, w, h) reaches past the {width}x{height} scene: "
+            f"need x + w <= {width} and y + h <= {height}"
+        )
+
+
+def compose(
+    scene: torch.Tensor,
+    obj: ImageLike,
+    box: Sequence[int],
+    dilate: int = 1,
+    mask: np.ndarray | None = None,
+    tolerance: float = 0.1,
+) -> tuple[torch.Tensor, np.ndarray]:
+    """Place ``obj`` into ``scene`` (1, 3, H, W) at ``box`` = (x, y, w, h) in scene pixels.
+
+    Returns (target (1, 3, H, W): the scene with the object pasted over its silhouette, fill mask (H, W)
+    bool: the silhouette dilated by ``dilate`` pixels (chessboard)). ``mask`` overrides the silhouette
+    (same size as the object image); otherwise :func:`object_mask`.
+    """
+    H, W = scene.shape[-2:]
+    box = parse_box(box)
+    check_box(box, W, H)
+    if dilate < 0:
+        raise GipError(f"dilate must be >= 0 pixels, got {dilate}")
+    img = _pil(obj)
+    sil = object_mask(img, tolerance) if mask is None else np.asarray(mask, bool)
+    if sil.shape != (img.height, img.width):
+        raise GipError(f"the object mask is {sil.shape}, the object image {(img.height, img.width)}: they must match")
+    canvas, fill = place_object(img, (H, W), box, mask=sil)
+    if not fill.any():
+        raise GipError(f"the object's silhouette vanishes when scaled into the {box[2]}x{box[3]} box: use a larger box")
+    placed = to_tensor(canvas, "object")
+    target = torch.where(torch.from_numpy(fill)[None, None], placed, scene)
+    if dilate > 0:
+        fill = ndimage.binary_dilation(fill, np.ones((3, 3), bool), iterations=int(dilate))
+    if fill.all():
+        raise GipError("the dilated object covers the whole scene: use a smaller box or dilate=0")
+    return target, fill
+
+
+def auto_inpaint(
+    scene: ImageLike,
+    obj: ImageLike,
+    box: Sequence[int] | str,
+    seeds: int | Iterable[int] = 4,
+    model: Model | None = None,
+    *,
+    dilate: int = 1,
+    silhouette: np.ndarray | None = None,
+    tolerance: float = 0.1,
+    resize: bool = False,
+    batch: bool = False,
+    seam_weight: float = 1.0,
+    fidelity_weight: float = 4.0,
+    progress: bool = False,
+    **sampler_kwargs: Any,
+) -> AutoResult:
+    """Insert ``obj`` into ``scene`` at ``box`` = (x, y, w, h) and return the best of several seeds.
+
+    Args:
+        scene: the scene image; ``box`` is in its pixel coordinates.
+        obj: the object (RGBA cut-out, or a photo on a plain background: see :func:`object_mask`).
+        seeds: a count n (seeds 0..n-1) or a list of seeds.
+        model: a :class:`gip.Model` (default: the embedded model).
+        dilate: grow the fill mask by this many pixels around the silhouette (room for the model to blend).
+        silhouette: an explicit silhouette for ``obj`` (H, W bool), instead of alpha/background removal.
+        resize: resize the scene to the model's resolution first (the box is scaled with it).
+        batch: one sampler call with ``num_samples = len(seeds)`` seeded by the first seed (faster on a GPU;
+            candidate k is then not reproducible on its own). Default: one call per seed.
+        seam_weight, fidelity_weight: the weights of :func:`gip.metrics.combined_score`.
+        sampler_kwargs: any other :func:`gip.inpaint` keyword (``steps``, ``lam``, ``buffer``, ``heat``...).
+    """
+    from .sampler import default_model, inpaint
+
+    for k in ("seed", "num_samples", "mask", "keep_mask", "resize"):
+        if k in sampler_kwargs:
+            raise GipError(f"auto_inpaint() sets {k} itself: use seeds= (and resize=) instead")
+    seed_list = list(range(int(seeds))) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+    if not seed_list or (isinstance(seeds, (int, np.integer)) and seeds < 1):
+        raise GipError(f"seeds must be a count >= 1 or a non-empty list of seeds, got {seeds!r}")
+    box = parse_box(box)
+    s = to_tensor(scene, "scene")
+    H, W = s.shape[-2:]
+    check_box(box, W, H)  # before loading or running anything
+    model = model or default_model()
+    res_px = model.resolution
+    if (H, W) != (res_px, res_px):
+        if not resize:
+            raise GipError(
+                f"the scene is {W}x{H} but the model {model.name!r} works at {res_px}x{res_px}: "
+                "resize it, or pass resize=True (CLI: --resize)"
+            )
+        sx, sy = res_px / W, res_px / H
+        x, y, w, h = box
+        box = (round(x * sx), round(y * sy), max(1, round(w * sx)), max(1, round(h * sy)))
+        box = (min(box[0], res_px - box[2]), min(box[1], res_px - box[3]), box[2], box[3])
+        s = images.resize(s, res_px)
+    target, fill = compose(s, obj, box, dilate=dilate, mask=silhouette, tolerance=tolerance)
+
+    kw = dict(model=model, progress=progress, **sampler_kwargs)
+    if batch:
+        results = [inpaint(s, target, fill, seed=seed_list[0], num_samples=len(seed_list), **kw)]
+        candidates = [results[0].tensor[k : k + 1] for k in range(len(seed_list))]
+        metrics = evaluate_samples(results[0], s, target)
+    else:
+        results = [inpaint(s, target, fill, seed=sd, **kw) for sd in seed_list]
+        candidates = [r.tensor for r in results]
+        metrics = [evaluate_samples(r, s, target)[0] for r in results]
+    scores = [combined_score(m, seam_weight, fidelity_weight) for m in metrics]
+    best = int(np.argmin(scores))
+    return AutoResult(
+        tensor=candidates[best], best=best, candidates=candidates, seeds=seed_list, scores=scores,
+        metrics=metrics, scene=s, target=target, fill=fill, results=results,
+    )  # fmt: skip

@@ -1,0 +1,176 @@
+"""gip.metrics: exact values on hand-made images, the seam ordering paste > blend, evaluate() on real runs."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+import gip
+from gip import masks
+from gip import metrics as M
+
+H = 32
+
+
+def smooth_scene(seed: int = 0) -> np.ndarray:
+    """(3, H, W) in [-1, 1]: gentle colour ramps plus a little texture."""
+    yy, xx = np.mgrid[0:H, 0:H] / H
+    s = np.stack([0.3 * xx - 0.2, 0.2 * yy, -0.4 + 0 * xx])
+    return s + 0.03 * np.random.default_rng(seed).standard_normal(s.shape)
+
+
+def disk_target() -> tuple[np.ndarray, np.ndarray]:
+    """A dark disk on a white background (the target's own background differs from the scene)."""
+    yy, xx = np.mgrid[0:H, 0:H]
+    disk = (xx - 16) ** 2 + (yy - 16) ** 2 < 25
+    t = np.ones((3, H, H))
+    t[:, disk] = -0.8
+    return t, disk
+
+
+def test_scene_preservation_exact_values():
+    scene = np.zeros((3, 8, 8))
+    out = np.stack([scene, scene])  # (2, 3, 8, 8)
+    keep = np.ones((8, 8), bool)
+    keep[2:5, 2:5] = False
+    out[1, 0, 0, 0] = 0.5  # inside keep: counted
+    out[0, :, 3, 3] = 1.0  # outside keep: ignored
+    r = M.scene_preservation(out, scene, keep)
+    assert r["max"].tolist() == [0.0, 0.5]
+    assert r["mean"][1] == pytest.approx(0.5 / (3 * keep.sum()))
+    assert r["mean"][0] == 0.0
+
+
+def test_masked_mse_and_heat_weighting():
+    target = np.zeros((3, 9, 9))
+    fill = np.zeros((9, 9), bool)
+    fill[2:7, 2:7] = True
+    heat = masks.heat_map(fill)  # {1/3, 2/3, 1}
+    centre, edge = target.copy(), target.copy()
+    centre[:, 4, 4] = 1.0
+    edge[:, 2, 2] = 1.0
+    assert M.masked_mse(centre, target, fill)[0] == pytest.approx(1 / 25)
+    assert M.masked_mse(edge, target, fill)[0] == pytest.approx(1 / 25)
+    # the heat map weights the centre 3x more than the rim
+    assert M.masked_mse(centre, target, heat)[0] == pytest.approx(1.0 / heat.sum())
+    assert M.masked_mse(centre, target, heat)[0] == pytest.approx(3 * M.masked_mse(edge, target, heat)[0])
+    assert math.isnan(M.masked_mse(centre, target, np.zeros((9, 9)))[0])
+    with pytest.raises(gip.GipError, match="must match"):
+        M.masked_mse(centre, target, np.ones((8, 8)))
+    with pytest.raises(gip.GipError, match="8x8"):
+        M.masked_mse(centre, np.zeros((3, 8, 8)), fill)
+
+
+def test_ssim_identical_is_one_and_noise_lowers_it():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-1, 1, (1, 3, 16, 16))
+    noisy = np.clip(a + 0.3 * rng.standard_normal(a.shape), -1, 1)
+    np.testing.assert_allclose(M.ssim_map(a, a), 1.0, atol=1e-12)
+    fill = masks.box(16, 4, 4, 8, 8)
+    assert M.masked_ssim(a, a, fill)[0] == pytest.approx(1.0)
+    assert M.masked_ssim(noisy, a, fill)[0] < 0.9
+
+
+def test_ssim_matches_scikit_image():
+    skm = pytest.importorskip("skimage.metrics")
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-1, 1, (3, 20, 20))
+    b = np.clip(a + 0.4 * rng.standard_normal(a.shape), -1, 1)
+    _, full = skm.structural_similarity(
+        a, b, channel_axis=0, data_range=2.0, gaussian_weights=True, use_sample_covariance=False, full=True
+    )
+    np.testing.assert_allclose(M.ssim_map(a, b)[0], full.mean(0), atol=1e-10)
+
+
+def test_gradient_magnitude_of_a_ramp():
+    ramp = np.tile(np.arange(8) * 0.1 - 0.3, (3, 8, 1))  # slope 0.1 per pixel in each channel
+    g = M.gradient_magnitude(ramp)
+    np.testing.assert_allclose(g[0, :, 1:-1], 0.1 * math.sqrt(3))
+    assert np.abs(M.gradient_magnitude(np.zeros((3, 8, 8)))).max() == 0.0
+
+
+def test_seam_band_follows_fill_and_buffer_edges():
+    fill = masks.box(16, 5, 5, 6, 6)
+    band = M.seam_band(fill, width=1)
+    inner = ndimage.binary_erosion(fill)
+    outer = ndimage.binary_dilation(fill, np.ones((3, 3), bool))
+    np.testing.assert_array_equal(band, outer & ~inner)
+    keep_b = masks.scene_buffer(fill, 2)
+    band_b = M.seam_band(fill, keep_b, width=1)
+    assert band_b[2, 8] and band_b[3, 8]  # the buffer ring's outer edge (K_b starts at row 2)
+    assert not band_b[0, 8] and not band_b[8, 8]  # far scene and the fill's interior
+    with pytest.raises(gip.GipError, match="overlap"):
+        M.seam_band(fill, np.ones((16, 16), bool))
+
+
+def test_seam_visibility_copy_paste_scores_far_above_a_blend():
+    scene = smooth_scene()
+    target, disk = disk_target()
+    fill = masks.box(H, 8, 8, 16, 16)
+    paste = np.where(fill, target, scene)  # the target's white background lands in the scene
+    alpha = ndimage.gaussian_filter(disk.astype(float), 1.0)
+    blend = scene * (1 - alpha) + target * alpha  # the object, softly composited onto the scene
+    out = np.stack([paste, blend, scene])
+    s = M.seam_visibility(out, scene, fill)
+    paste_s, blend_s, scene_s = s["seam"]
+    assert paste_s > 5 * blend_s
+    assert blend_s < 1.5 and scene_s < 1.5  # no sharper than the scene's own texture
+    assert s["seam_grad"][0] > 10 * s["seam_grad"][1]
+    # per-sample: the batch gives the same numbers as one at a time
+    assert M.seam_visibility(blend, scene, fill)["seam"][0] == pytest.approx(blend_s)
+
+
+def test_seam_visibility_sees_a_hard_buffer_ring():
+    """A ring pasted a different colour from the scene is a seam on K_b's edge, even if the fill is perfect."""
+    scene = smooth_scene(1)
+    fill = masks.box(H, 10, 10, 12, 12)
+    keep_b = masks.scene_buffer(fill, 2)
+    ring = ~fill & ~keep_b
+    good = scene.copy()
+    bad = np.where(ring, 0.9, scene)
+    s = M.seam_visibility(np.stack([good, bad]), scene, fill, keep_b)["seam"]
+    assert s[1] > 5 * s[0]
+
+
+def test_combined_score():
+    assert M.combined_score({"seam": 2.0, "fill_mse_heat": 0.25}) == pytest.approx(2.0 + 4 * 0.5 / 2)
+    assert M.combined_score({"seam": 2.0, "fill_mse_heat": float("nan")}) == 2.0
+    assert M.combined_score({"seam": 1.0, "fill_mse_heat": 0.0}) < M.combined_score({"seam": 1.0, "fill_mse_heat": 0.1})
+
+
+def test_evaluate_on_a_run(tiny_model, images16):
+    scene, target, fill = images16
+    res = gip.inpaint(scene, target, fill, model=tiny_model, steps=5, jump_n_sample=1, buffer=1, num_samples=2,
+                      progress=False)  # fmt: skip
+    out = M.evaluate(res, scene, target)
+    assert list(out) == [*M.METRIC_KEYS, *M.COST_KEYS]
+    assert all(isinstance(v, float) and math.isfinite(v) for v in out.values())
+    assert out["keep_max"] == 0.0 and out["keep_mean"] == 0.0  # K_b is pasted exactly
+    assert out["ring_mean"] > 0.0  # the buffer ring is generated
+    assert out["model_calls"] == res.model_calls == 5
+    per = M.evaluate_samples(res, scene, target)
+    assert len(per) == 2 and per[0] != per[1]
+    assert out["fill_mse"] == pytest.approx((per[0]["fill_mse"] + per[1]["fill_mse"]) / 2)
+    rep = M.evaluate(gip.repaint(scene, fill, model=tiny_model, steps=3, jump_n_sample=1, progress=False), scene, None)
+    assert math.isnan(rep["fill_mse"]) and rep["ring_mean"] == 0.0 and rep["keep_max"] == 0.0
+
+
+def test_evaluate_copy_paste_mode_matches_the_target(tiny_model, images16):
+    """lam = 1, heat off, no buffer: the fill region is the target exactly (method.md 5.4)."""
+    scene, target, fill = images16
+    res = gip.inpaint(scene, target, fill, model=tiny_model, steps=4, jump_n_sample=1, lam=1.0, heat=False,
+                      buffer=0, progress=False)  # fmt: skip
+    out = M.evaluate(res, scene, target)
+    assert out["fill_mse"] < 1e-12 and out["fill_mse_heat"] < 1e-12
+
+
+def test_evaluate_resizes_the_references(tiny_model):
+    big_scene = torch.rand(1, 3, 32, 32) * 2 - 1
+    big_target = torch.rand(1, 3, 32, 32) * 2 - 1
+    fill = masks.box(32, 8, 8, 16, 16)
+    res = gip.inpaint(big_scene, big_target, fill, model=tiny_model, steps=3, jump_n_sample=1, resize=True,
+                      progress=False)  # fmt: skip
+    out = M.evaluate(res, big_scene, big_target)
+    assert out["keep_max"] < 1e-6  # compared with the scene as the sampler saw it (resized)

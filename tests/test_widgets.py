@@ -1,0 +1,56 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import pytest
+import torch
+
+ipywidgets = pytest.importorskip("ipywidgets")
+
+import gip
+from gip import widgets
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    g = torch.Generator().manual_seed(2)
+    scene = torch.rand(1, 3, 16, 16, generator=g) * 2 - 1
+    target = torch.rand(1, 3, 16, 16, generator=g) * 2 - 1
+    return scene, target, gip.masks.box(16, 4, 4, 8, 8)
+
+
+def test_trajectory_slider(tiny_model, inputs):
+    scene, target, fill = inputs
+    res = gip.inpaint(scene, target, fill, model=tiny_model, steps=6, jump_length=2, record=True, progress=False)
+    w = widgets.trajectory_slider(res.trajectory)
+    n = len(res.trajectory)
+    assert w.slider.max == n - 1 and w.slider.value == n - 1
+    last = w.image.value
+    assert last[:4] == b"\x89PNG"
+    w.slider.value = 0
+    assert w.image.value != last
+
+
+def test_explorer_guided_controls_and_run(tiny_model, inputs):
+    scene, target, fill = inputs
+    ex = widgets.explorer(scene, target, fill, model=tiny_model, steps=10, jump_length=2, jump_n_sample=2)
+    assert set(ex.controls) == {"steps", "jump_length", "jump_n_sample", "seed", "p", "heat", "buffer"}
+    assert ex.result is None
+    assert f"{gip.count_model_calls(10, 2, 2)} model calls" in ex.status.value
+    ex.controls["p"].value = 0.5
+    ex.button.click()
+    res = ex.result
+    assert res is not None and res.tensor.shape == (1, 3, 16, 16)
+    assert res.settings["lam"] == repr(gip.lambdas.Linear(p=0.5))
+    assert ex.progress.value == ex.progress.max == res.model_calls == gip.count_model_calls(10, 2, 2)
+    assert len(ex.view.children) == 2  # result row + scrubber
+    assert isinstance(ex.view.children[1], widgets.TrajectoryScrubber)
+
+
+def test_explorer_repaint_mode_and_saved_result(tiny_model, inputs):
+    scene, _, fill = inputs
+    ex = widgets.explorer(scene, None, fill, model=tiny_model, steps=10, jump_length=5, jump_n_sample=1)
+    assert set(ex.controls) == {"steps", "jump_length", "jump_n_sample", "seed"}
+    res = ex.run()
+    assert res.model_calls == 10 and res.settings["lam"] == "0 (RePaint)"
+    shown = widgets.explorer(scene, None, fill, model=tiny_model, result=res)
+    assert shown.result is res and shown.progress.value == 10
