@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .diffusion import q_sample
+from .metrics import masked_mse
 from .models import Model
 
 
@@ -45,12 +46,6 @@ def biharmonic_fill(x: torch.Tensor, fill: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(res).permute(0, 3, 1, 2).float() * 2 - 1
 
 
-def masked_mse(a: torch.Tensor, b: torch.Tensor, fill: np.ndarray) -> torch.Tensor:
-    """(N,) mean squared error over the fill region, in [-1, 1] units."""
-    F = torch.from_numpy(fill)
-    return ((a - b)[:, :, F] ** 2).mean(dim=(1, 2))
-
-
 def reconstruction(model: Model, x0: torch.Tensor, fill: np.ndarray, seed: int = 0, **sampler_kwargs) -> dict:
     """Hide ``fill`` in each image and fill it by RePaint, mean colour and biharmonic inpainting.
 
@@ -61,4 +56,4 @@ def reconstruction(model: Model, x0: torch.Tensor, fill: np.ndarray, seed: int =
     kw = dict(steps=50, jump_length=5, jump_n_sample=2, progress=False) | sampler_kwargs
     rep = torch.cat([repaint(x[None], fill, model=model, seed=seed + i, **kw).tensor for i, x in enumerate(x0)])
     outs = {"RePaint": rep, "mean colour": mean_colour_fill(x0, fill), "biharmonic": biharmonic_fill(x0, fill)}
-    return {"images": outs, "mse": {k: masked_mse(v, x0, fill).mean().item() for k, v in outs.items()}}
+    return {"images": outs, "mse": {k: float(masked_mse(v, x0, fill).mean()) for k, v in outs.items()}}

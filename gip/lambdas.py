@@ -43,15 +43,22 @@ class Constant:
 
 
 @dataclass(frozen=True)
-class Linear:
-    """The paper's linear schedule: ``lam_max`` at tau = 1 falling linearly to 0 at tau = 1 - p."""
+class _Parametric:
+    """A schedule with a shape parameter ``p`` and a maximum ``lam_max``, both in [0, 1]."""
 
-    p: float = 0.75
+    p: float
     lam_max: float = 1.0
 
     def __post_init__(self):
         _unit("p", self.p)
         _unit("lam_max", self.lam_max)
+
+
+@dataclass(frozen=True)
+class Linear(_Parametric):
+    """The paper's linear schedule: ``lam_max`` at tau = 1 falling linearly to 0 at tau = 1 - p."""
+
+    p: float = 0.75
 
     def ramp(self, t: int, T: int) -> float:
         if self.p == 0.0:
@@ -71,30 +78,20 @@ class Cosine(Linear):
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(_Parametric):
     """``lam_max`` for the first fraction p of the trajectory (tau > 1 - p), then 0."""
 
     p: float = 0.5
-    lam_max: float = 1.0
-
-    def __post_init__(self):
-        _unit("p", self.p)
-        _unit("lam_max", self.lam_max)
 
     def __call__(self, t: int, T: int) -> float:
         return self.lam_max if tau(t, T) > 1.0 - self.p else 0.0
 
 
 @dataclass(frozen=True)
-class Floor:
+class Floor(_Parametric):
     """``lam = lam_max * (p + (1 - p) * tau)``: never below ``lam_max * p``, full strength at the start."""
 
     p: float = 0.5
-    lam_max: float = 1.0
-
-    def __post_init__(self):
-        _unit("p", self.p)
-        _unit("lam_max", self.lam_max)
 
     def __call__(self, t: int, T: int) -> float:
         return self.lam_max * (self.p + (1.0 - self.p) * tau(t, T))
@@ -123,7 +120,7 @@ def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
         raise GipError(f"lam is the class {lam.__name__}: pass an instance, e.g. gip.lambdas.{lam.__name__}(p=0.75)")
     if isinstance(lam, numbers.Real):
         return Constant(_unit("lam", lam))
-    if isinstance(lam, (Constant, Linear, Step, Floor, Function)):
+    if isinstance(lam, (Constant, _Parametric, Function)):
         return lam
     if callable(lam):
         return Function(lam)
