@@ -169,7 +169,7 @@ def _demo(args) -> int:
     kw = dict(model=model, steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample,
               seed=args.seed, progress=not args.no_progress, resize=True)  # fmt: skip
     rep = inpaint(scene, None, fill, buffer=0, **kw)
-    gui = inpaint(scene, target, fill, lam=lambdas.Linear(p=0.75), heat=True, buffer=1, **kw)
+    gui = inpaint(scene, target, fill, lam=lambdas.Linear(p=0.9), heat=True, buffer=1, **kw)
     out.mkdir(parents=True, exist_ok=True)
     save_image(rep.images[0], out / "repaint.png")
     save_image(gui.images[0], out / "guided.png")
