@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from . import __version__, lambdas
+from .auto import DEFAULT_SCHEDULE
 from .errors import GipError
 
-SCHEDULES = {"linear": lambdas.Linear, "cosine": lambdas.Cosine, "step": lambdas.Step, "floor": lambdas.Floor}
 
 
 def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
@@ -33,7 +33,7 @@ def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g.add_argument("--no-progress", action="store_true")
     g.add_argument("--buffer", type=int, default=2 if guided else 0, help="scene-buffer width in pixels")
     if guided:
-        g.add_argument("--schedule", choices=[*SCHEDULES, "constant"], default="linear", help="lambda schedule")
+        g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default="linear", help="lambda schedule")
         g.add_argument("--p", type=float, default=0.75, help="schedule parameter p in [0, 1] (default 0.75)")
         g.add_argument("--lam", type=float, default=1.0, help="lam_max, or the value for --schedule constant")
         g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jump-length", type=int, default=5, help="RePaint jump length j (default 5)")
     p.add_argument("--jump-n-sample", type=int, default=2, help="RePaint resamples r (default 2; 1 = no resampling)")
     p.add_argument("--eta", type=float, default=1.0, help="1 = DDPM, 0 = deterministic (default 1)")
-    p.add_argument("--p", type=float, default=0.75, help="linear schedule parameter p in [0, 1] (default 0.75)")
+    p.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=DEFAULT_SCHEDULE[0],
+                   help=f"lambda schedule (default {DEFAULT_SCHEDULE[0]}: the object keeps a share to the end)")
+    p.add_argument("--p", type=float, default=DEFAULT_SCHEDULE[1], help=f"schedule parameter p in [0, 1] (default {DEFAULT_SCHEDULE[1]})")
+    p.add_argument("--lam", type=float, default=1.0, help="lam_max, or the value for --schedule constant")
     p.add_argument("--buffer", type=int, default=2, help="scene-buffer width in pixels (default 2)")
     p.add_argument("--resize", action="store_true", help="resize the scene to the model's resolution")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
@@ -133,11 +136,7 @@ def _run_sampler(args, guided: bool) -> int:
     )  # fmt: skip
     mask_kw = {"keep_mask" if args.keep_mask else "mask": args.mask}
     if guided:
-        lam = (
-            lambdas.Constant(args.lam)
-            if args.schedule == "constant"
-            else SCHEDULES[args.schedule](p=args.p, lam_max=args.lam)
-        )
+        lam = lambdas.by_name(args.schedule, args.p, args.lam)
         heat = False if args.no_heat else args.heat_metric
         res = inpaint(args.scene, args.target, **mask_kw, lam=lam, heat=heat, mix=args.mix, **kw)
     else:
@@ -193,7 +192,7 @@ def _auto(args) -> int:
     check_box(box, *load_image(args.scene).size)  # before loading the model
     if args.seeds < 1:
         raise GipError(f"--seeds must be >= 1, got {args.seeds}")
-    lam = lambdas.Linear(p=args.p)
+    lam = lambdas.by_name(args.schedule, args.p, args.lam)
     inputs = [args.scene, args.object]
     out = Path(args.output)
     extra = [out.with_name(f"{out.stem}_seed{k}{out.suffix}") for k in range(args.seeds)] if args.save_all else []

@@ -109,6 +109,18 @@ class Function:
 
 LambdaLike = Union[None, float, int, Callable[[int, int], float]]
 
+#: The parametric schedules by name (CLI ``--schedule``, the explorer's dropdown).
+SCHEDULES = {"linear": Linear, "cosine": Cosine, "step": Step, "floor": Floor}
+
+
+def by_name(name: str, p: float, lam_max: float = 1.0) -> Callable[[int, int], float]:
+    """``by_name("floor", 0.3)`` -> ``Floor(p=0.3)``; ``"constant"`` gives ``Constant(lam_max)``."""
+    if name == "constant":
+        return Constant(lam_max)
+    if name not in SCHEDULES:
+        raise GipError(f"unknown lambda schedule {name!r}: use one of {', '.join([*SCHEDULES, 'constant'])}")
+    return SCHEDULES[name](p=p, lam_max=lam_max)
+
 
 def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
     """None -> Constant(0); a number -> Constant; a gip schedule stays; any other callable -> Function."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,6 +24,15 @@ def as_display(img) -> np.ndarray:
     return np.asarray(img)
 
 
+def _panel(ax, img, cmap: str = "gray") -> None:
+    arr = as_display(img)
+    if arr.ndim == 2:
+        ax.imshow(arr.astype(float), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    else:
+        ax.imshow(arr, interpolation="nearest")
+    ax.axis("off")
+
+
 def show_row(
     images: Mapping[str, object], scale: float = 2.0, title: str | None = None, cmap: str = "gray"
 ) -> plt.Figure:
@@ -31,15 +40,34 @@ def show_row(
     n = len(images)
     fig, axes = plt.subplots(1, n, figsize=(scale * n, scale * 1.15), squeeze=False)
     for ax, (label, img) in zip(axes[0], images.items()):
-        arr = as_display(img)
-        if arr.ndim == 2:
-            ax.imshow(arr.astype(float), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-        else:
-            ax.imshow(arr, interpolation="nearest")
+        _panel(ax, img, cmap)
         ax.set_title(label, fontsize=9)
-        ax.axis("off")
     if title:
         fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_grid(
+    rows: Sequence[Sequence[object]],
+    col_titles: Sequence[str] | None = None,
+    row_titles: Sequence[str] | None = None,
+    scale: float = 1.6,
+    cmap: str = "gray",
+) -> plt.Figure:
+    """A grid of panels: ``rows[i][j]`` is any image :func:`as_display` accepts (all rows the same length)."""
+    n_rows, n_cols = len(rows), len(rows[0]) if rows else 0
+    if n_rows == 0 or n_cols == 0 or any(len(r) != n_cols for r in rows):
+        raise ValueError("show_grid needs a non-empty list of rows of equal length")
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(scale * n_cols, scale * n_rows + 0.3), squeeze=False)
+    for i, row in enumerate(rows):
+        for j, img in enumerate(row):
+            _panel(axes[i, j], img, cmap)
+            if i == 0 and col_titles is not None:
+                axes[i, j].set_title(col_titles[j], fontsize=9)
+        if row_titles is not None:
+            axes[i, 0].text(-0.08, 0.5, row_titles[i], transform=axes[i, 0].transAxes, rotation=90,
+                            ha="right", va="center", fontsize=8)  # fmt: skip
     fig.tight_layout()
     return fig
 

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from . import lambdas, viz
+from .errors import GipError
 from .models import Model
 from .schedule import count_model_calls, jump_schedule
 
@@ -66,7 +67,8 @@ class _CountingUNet(torch.nn.Module):
 
 
 class Explorer(W.VBox):
-    """Parameter explorer: steps, jump length, resamples, seed (and for guided mode p, heat, buffer).
+    """Parameter explorer: steps, jump length, resamples, seed (and for guided mode the lambda schedule
+    and its p, heat, buffer).
 
     The Run button calls :func:`gip.inpaint` (or :func:`gip.repaint` with ``guided=False``) with a
     progress bar, then shows the result row and a :class:`TrajectoryScrubber`. ``result`` holds the
@@ -75,7 +77,8 @@ class Explorer(W.VBox):
 
     def __init__(self, scene, target=None, mask=None, model: Model | None = None, guided: bool = True,
                  steps: int = 50, jump_length: int = 5, jump_n_sample: int = 2, seed: int = 0,
-                 p: float = 0.75, heat: bool = True, buffer: int = 2, max_frames: int = 120, result=None):  # fmt: skip
+                 p: float = 0.75, heat: bool = True, buffer: int = 2, max_frames: int = 120, result=None,
+                 schedule: str = "linear"):  # fmt: skip
         from .sampler import default_model
 
         self.scene, self.target, self.mask = scene, target, mask
@@ -90,7 +93,11 @@ class Explorer(W.VBox):
             "seed": W.IntText(value=seed, description="seed", style=style),
         }
         if self.guided:
+            if schedule not in lambdas.SCHEDULES:
+                raise GipError(f"unknown lambda schedule {schedule!r}: use one of {', '.join(lambdas.SCHEDULES)}")
             self.controls |= {
+                "schedule": W.Dropdown(options=list(lambdas.SCHEDULES), value=schedule, description="lambda schedule",
+                                       style=style),  # fmt: skip
                 "p": W.FloatSlider(value=p, min=0.0, max=1.0, step=0.05, description="lambda p", style=style),
                 "heat": W.Checkbox(value=heat, description="heated mask", style=style),
                 "buffer": W.IntSlider(value=buffer, min=0, max=6, description="buffer b", style=style),
@@ -115,7 +122,7 @@ class Explorer(W.VBox):
         c = {k: w.value for k, w in self.controls.items()}
         kw = dict(steps=c["steps"], jump_length=c["jump_length"], jump_n_sample=c["jump_n_sample"], seed=c["seed"])
         if self.guided:
-            kw |= dict(lam=lambdas.Linear(p=c["p"]), heat=c["heat"], buffer=c["buffer"])
+            kw |= dict(lam=lambdas.by_name(c["schedule"], c["p"]), heat=c["heat"], buffer=c["buffer"])
         return kw
 
     def _calls(self) -> int:

@@ -5,7 +5,7 @@ set -euo pipefail
 gip demo -o _build/demo
 if [ -f _toc.yml ]; then
   jupyter-book build .
-  test -f _build/html/index.html
+  python scripts/check_book.py _build/html
   echo "book: $ROOT/_build/html/index.html"
 fi
 echo "demo: $ROOT/_build/demo/demo.png"

@@ -17,4 +17,3 @@ if [ ! -f "$stamp" ]; then
   python -m pip install -q -e ".[book,test]"
   rm -f .venv/.gip-installed-* && touch "$stamp"
 fi
-export MPLBACKEND=Agg

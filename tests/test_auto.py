@@ -191,3 +191,30 @@ def test_cli_auto_refuses_to_overwrite_inputs_and_missing_folders(tmp_path, caps
     assert "--seeds must be >= 1" in capsys.readouterr().err
     assert cli.main(["auto", str(tmp_path / "nothing.png"), OBJ_RGBA, "--box", "4,8,24,10", "-o", ok]) == 2
     assert "no such file" in capsys.readouterr().err and not (tmp_path / "o.png").exists()
+
+
+def test_auto_inpaint_default_schedule_is_a_floor(tiny_model):
+    scene = torch.rand(1, 3, 16, 16) * 2 - 1
+    res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, **FAST)
+    assert gip.auto.DEFAULT_SCHEDULE == ("floor", 0.3)
+    assert res.results[0].settings["lam"] == repr(gip.lambdas.Floor(p=0.3))
+    res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model,
+                           lam=gip.lambdas.Linear(p=0.75), **FAST)  # fmt: skip
+    assert res.results[0].settings["lam"] == repr(gip.lambdas.Linear(p=0.75))
+
+
+def test_cli_auto_schedule_options(tmp_path, monkeypatch):
+    seen = {}
+    real = gip.auto.auto_inpaint
+
+    def spy(*args, **kwargs):
+        seen["lam"] = kwargs["lam"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gip.auto, "auto_inpaint", spy)
+    out = tmp_path / "out.png"
+    base = ["auto", SCENE, OBJ_RGBA, "--box", "4,8,24,10", "--seeds", "1", *CLI_FAST]
+    assert cli.main([*base, "-o", str(out)]) == 0
+    assert seen["lam"] == gip.lambdas.Floor(p=0.3)
+    assert cli.main([*base, "-o", str(tmp_path / "lin.png"), "--schedule", "linear", "--p", "0.75"]) == 0
+    assert seen["lam"] == gip.lambdas.Linear(p=0.75)

@@ -53,3 +53,14 @@ def test_out_of_range_parameters(bad):
         lambdas.Linear(**bad)
     with pytest.raises(gip.GipError):
         lambdas.as_schedule(1.5)
+
+
+def test_by_name():
+    assert lambdas.by_name("floor", 0.3) == lambdas.Floor(p=0.3)
+    assert lambdas.by_name("linear", 0.75, lam_max=0.5) == lambdas.Linear(p=0.75, lam_max=0.5)
+    assert lambdas.by_name("constant", 0.9, lam_max=0.4) == lambdas.Constant(0.4)  # p is unused for a constant
+    assert set(lambdas.SCHEDULES) == {"linear", "cosine", "step", "floor"}
+    with pytest.raises(gip.GipError, match="unknown lambda schedule 'quadratic'.*linear, cosine, step, floor, constant"):
+        lambdas.by_name("quadratic", 0.5)
+    with pytest.raises(gip.GipError, match="p must be"):
+        lambdas.by_name("floor", 1.5)

@@ -101,3 +101,12 @@ def test_mp4_needs_ffmpeg_or_bad_ext(guided, tmp_path, monkeypatch):
         viz.save_animation(guided.trajectory, tmp_path / "t.mp4")
     with pytest.raises(gip.GipError, match="gif"):
         viz.save_animation(guided.trajectory, tmp_path / "t.avi")
+
+
+def test_show_grid():
+    img, mask = torch.zeros(1, 3, 8, 8), np.ones((8, 8), bool)
+    fig = viz.show_grid([[img, mask], [mask, img]], col_titles=["a", "b"], row_titles=["r0", "r1"])
+    assert len(fig.axes) == 4 and fig.axes[1].get_title() == "b"
+    assert [t.get_text() for t in fig.axes[2].texts] == ["r1"]
+    with pytest.raises(ValueError, match="rows of equal length"):
+        viz.show_grid([[img, img], [img]])

@@ -33,7 +33,7 @@ def test_trajectory_slider(tiny_model, inputs):
 def test_explorer_guided_controls_and_run(tiny_model, inputs):
     scene, target, fill = inputs
     ex = widgets.explorer(scene, target, fill, model=tiny_model, steps=10, jump_length=2, jump_n_sample=2)
-    assert set(ex.controls) == {"steps", "jump_length", "jump_n_sample", "seed", "p", "heat", "buffer"}
+    assert set(ex.controls) == {"steps", "jump_length", "jump_n_sample", "seed", "schedule", "p", "heat", "buffer"}
     assert ex.result is None
     assert f"{gip.count_model_calls(10, 2, 2)} model calls" in ex.status.value
     ex.controls["p"].value = 0.5
@@ -44,6 +44,16 @@ def test_explorer_guided_controls_and_run(tiny_model, inputs):
     assert ex.progress.value == ex.progress.max == res.model_calls == gip.count_model_calls(10, 2, 2)
     assert len(ex.view.children) == 2  # result row + scrubber
     assert isinstance(ex.view.children[1], widgets.TrajectoryScrubber)
+    ex.controls["schedule"].value = "floor"
+    assert ex.settings()["lam"] == gip.lambdas.Floor(p=0.5)
+
+
+def test_explorer_schedule_option(tiny_model, inputs):
+    scene, target, fill = inputs
+    ex = widgets.explorer(scene, target, fill, model=tiny_model, schedule="cosine", p=0.4)
+    assert ex.settings()["lam"] == gip.lambdas.Cosine(p=0.4)
+    with pytest.raises(gip.GipError, match="unknown lambda schedule 'quadratic'"):
+        widgets.explorer(scene, target, fill, model=tiny_model, schedule="quadratic")
 
 
 def test_explorer_repaint_mode_and_saved_result(tiny_model, inputs):

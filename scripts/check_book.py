@@ -1,0 +1,49 @@
+"""Check a built book: every chapter page exists and shows executed figures (and no error output).
+
+    python scripts/check_book.py _build/html
+
+Guards against builds that "succeed" without pictures (e.g. a non-inline matplotlib backend in the kernel).
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+
+def chapters(root: Path) -> list[str]:
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", [])]
+    return files
+
+
+def main(html_dir: str) -> int:
+    root = Path(__file__).resolve().parent.parent
+    html = Path(html_dir)
+    problems, images = [], 0
+    for f in chapters(root):
+        page = html / f"{f}.html"
+        if not page.exists():
+            problems.append(f"{page}: missing")
+            continue
+        text = page.read_text()
+        n_img = len(re.findall(r'<img[^>]+src="[^"]*_images/', text))
+        images += n_img
+        if n_img + text.count('id="_anim_img') == 0:  # figures, or a to_jshtml scrubber
+            problems.append(f"{page}: no executed figures")
+        if "Traceback (most recent call last)" in text:
+            problems.append(f"{page}: shows a traceback")
+    if images < len(chapters(root)):
+        problems.append(f"{html}: only {images} figure images in {len(chapters(root))} pages (inline backend off?)")
+    for p in problems:
+        print("check_book:", p)
+    print(f"check_book: {len(chapters(root))} pages, {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "_build/html"))
