@@ -55,7 +55,7 @@ def to_tensor(image: ImageLike, name: str = "image") -> torch.Tensor:
         image = load_image(image)
     if isinstance(image, Image.Image):
         arr = np.asarray(composite_on_white(image))
-        return torch.from_numpy(arr.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+        return torch.from_numpy(arr.copy()).permute(2, 0, 1)[None].contiguous().float() / 127.5 - 1.0  # NCHW-contiguous
     if isinstance(image, np.ndarray):
         arr = image
         if arr.ndim == 2:
@@ -64,13 +64,13 @@ def to_tensor(image: ImageLike, name: str = "image") -> torch.Tensor:
             raise GipError(f"the {name} array must be (H, W), (H, W, 3) or (H, W, 4), got {arr.shape}")
         if arr.dtype == np.uint8:
             return to_tensor(Image.fromarray(arr), name)
-        t = torch.from_numpy(np.ascontiguousarray(arr[..., :3], dtype=np.float32)).permute(2, 0, 1)[None]
+        t = torch.from_numpy(np.ascontiguousarray(arr[..., :3], dtype=np.float32)).permute(2, 0, 1)[None].contiguous()
         _check_finite(t, name)
         if t.min() < 0 or t.max() > 1:
             raise GipError(f"the float {name} array must be in [0, 1] (uint8 arrays in [0, 255])")
         return t * 2.0 - 1.0
     if isinstance(image, torch.Tensor):
-        t = image.detach().float().cpu()
+        t = image.detach().float().cpu().contiguous()
         if t.ndim == 3:
             t = t[None]
         if t.ndim != 4 or t.shape[:2] != (1, 3):

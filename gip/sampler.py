@@ -200,8 +200,9 @@ def inpaint(
 
     # Everything the loop touches lives on the device; scalars stay Python floats (no host syncs).
     f32 = torch.float32
-    s = s.to(dev, f32)
-    g = None if g is None else g.to(dev, f32)
+    # contiguous NCHW: a channels-last input (e.g. a permuted HWC array) would drag the UNet into that layout
+    s = s.to(dev, f32).contiguous()
+    g = None if g is None else g.to(dev, f32).contiguous()
     K = torch.from_numpy(keep_b).to(dev)[None, None]
     O = torch.from_numpy(fill).to(dev)[None, None]
     H = torch.from_numpy(heat_np).to(dev, f32)[None, None]

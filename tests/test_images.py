@@ -14,6 +14,7 @@ def test_to_tensor_accepts_all_input_kinds(tmp_path):
     for x in (tmp_path / "a.png", str(tmp_path / "a.png"), Image.fromarray(arr), arr, ref, ref[0], arr / 255.0):
         t = images.to_tensor(x)
         assert t.shape == (1, 3, 4, 4) and torch.allclose(t, ref, atol=1e-6)
+        assert t.is_contiguous()  # NCHW, not the channels-last strides of a permuted HWC array (slow UNet)
 
 
 def test_rgba_is_composited_on_white_and_gray_repeated():
