@@ -26,11 +26,13 @@ def as_display(img) -> np.ndarray:
 
 def _panel(ax, img, cmap: str = "gray") -> None:
     arr = as_display(img)
-    if arr.ndim == 2:
+    if arr.ndim == 2:  # masks and maps: keep a frame, so a white region on the white page stays visible
         ax.imshow(arr.astype(float), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
     else:
         ax.imshow(arr, interpolation="nearest")
-    ax.axis("off")
+        ax.axis("off")
 
 
 def show_row(

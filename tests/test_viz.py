@@ -108,5 +108,6 @@ def test_show_grid():
     fig = viz.show_grid([[img, mask], [mask, img]], col_titles=["a", "b"], row_titles=["r0", "r1"])
     assert len(fig.axes) == 4 and fig.axes[1].get_title() == "b"
     assert [t.get_text() for t in fig.axes[2].texts] == ["r1"]
+    assert not fig.axes[0].axison and fig.axes[1].axison  # masks keep a frame (white on the white page)
     with pytest.raises(ValueError, match="rows of equal length"):
         viz.show_grid([[img, img], [img]])
