@@ -16,6 +16,14 @@ from .errors import GipError
 
 
 
+def _schedule_args(g, schedule: str, p: float, why: str = "") -> None:
+    """``--schedule``, ``--p`` and ``--lam`` (for :func:`gip.lambdas.by_name`) with the given defaults."""
+    g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=schedule,
+                   help=f"lambda schedule (default {schedule}{why})")  # fmt: skip
+    g.add_argument("--p", type=float, default=p, help=f"schedule parameter p in [0, 1] (default {p})")
+    g.add_argument("--lam", type=float, default=1.0, help="lam_max, or the value for --schedule constant")
+
+
 def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g = p.add_argument_group("sampler")
     g.add_argument("--model", default=None, help="embedded name, local diffusers folder or hub id (default: embedded)")
@@ -33,9 +41,7 @@ def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g.add_argument("--no-progress", action="store_true")
     g.add_argument("--buffer", type=int, default=2 if guided else 0, help="scene-buffer width in pixels")
     if guided:
-        g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default="linear", help="lambda schedule")
-        g.add_argument("--p", type=float, default=0.75, help="schedule parameter p in [0, 1] (default 0.75)")
-        g.add_argument("--lam", type=float, default=1.0, help="lam_max, or the value for --schedule constant")
+        _schedule_args(g, "linear", 0.75)
         g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
         g.add_argument("--heat-metric", choices=["chessboard", "taxicab", "euclidean"], default="chessboard")
         g.add_argument("--mix", choices=["noisy", "x0"], default="noisy", help="noisy (paper) or x0 (variance-preserving)")
@@ -82,10 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jump-length", type=int, default=5, help="RePaint jump length j (default 5)")
     p.add_argument("--jump-n-sample", type=int, default=2, help="RePaint resamples r (default 2; 1 = no resampling)")
     p.add_argument("--eta", type=float, default=1.0, help="1 = DDPM, 0 = deterministic (default 1)")
-    p.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=DEFAULT_SCHEDULE[0],
-                   help=f"lambda schedule (default {DEFAULT_SCHEDULE[0]}: the object keeps a share to the end)")
-    p.add_argument("--p", type=float, default=DEFAULT_SCHEDULE[1], help=f"schedule parameter p in [0, 1] (default {DEFAULT_SCHEDULE[1]})")
-    p.add_argument("--lam", type=float, default=1.0, help="lam_max, or the value for --schedule constant")
+    _schedule_args(p, *DEFAULT_SCHEDULE, why=": the object keeps a share to the end")
     p.add_argument("--buffer", type=int, default=2, help="scene-buffer width in pixels (default 2)")
     p.add_argument("--resize", action="store_true", help="resize the scene to the model's resolution")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")

@@ -200,9 +200,8 @@ def inpaint(
 
     # Everything the loop touches lives on the device; scalars stay Python floats (no host syncs).
     f32 = torch.float32
-    # contiguous NCHW: a channels-last input (e.g. a permuted HWC array) would drag the UNet into that layout
-    s = s.to(dev, f32).contiguous()
-    g = None if g is None else g.to(dev, f32).contiguous()
+    s = s.to(dev, f32)  # NCHW-contiguous from to_tensor (a channels-last input would slow the UNet)
+    g = None if g is None else g.to(dev, f32)
     K = torch.from_numpy(keep_b).to(dev)[None, None]
     O = torch.from_numpy(fill).to(dev)[None, None]
     H = torch.from_numpy(heat_np).to(dev, f32)[None, None]

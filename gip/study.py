@@ -145,24 +145,14 @@ class Comparison:
     def figure(self, scene: ImageLike | None = None, target: ImageLike | None = None, samples: int | None = None,
                scale: float = 1.4) -> plt.Figure:  # fmt: skip
         """One column per setting (after optional scene and target columns), one row per sample."""
-        from .viz import as_display
+        from .viz import show_grid
 
         n = min(r.tensor.shape[0] for r in self.results.values())
         n = n if samples is None else min(n, samples)
-        lead = {k: v for k, v in (("scene", scene), ("target", target)) if v is not None}
-        cols = len(lead) + len(self.labels)
-        fig, axes = plt.subplots(n, cols, figsize=(scale * cols, scale * 1.1 * n + 0.3), squeeze=False)
-        for i in range(n):
-            panels = [*((k, to_tensor(v, k)) for k, v in lead.items()), *((lb, self.results[lb].tensor[i]) for lb in self.labels)]
-            for ax, (label, img) in zip(axes[i], panels):
-                ax.imshow(as_display(img), interpolation="nearest")
-                ax.set_xticks([])
-                ax.set_yticks([])
-                if i == 0:
-                    ax.set_title(label, fontsize=9)
-            axes[i][0].set_ylabel(f"sample {i}", fontsize=8)
-        fig.tight_layout()
-        return fig
+        lead = {k: to_tensor(v, k) for k, v in (("scene", scene), ("target", target)) if v is not None}
+        rows = [[*lead.values(), *(self.results[lb].tensor[i] for lb in self.labels)] for i in range(n)]
+        return show_grid(rows, col_titles=[*lead, *self.labels], row_titles=[f"sample {i}" for i in range(n)],
+                         scale=scale)  # fmt: skip
 
 
 def compare(

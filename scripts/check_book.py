@@ -24,8 +24,9 @@ def chapters(root: Path) -> list[str]:
 def main(html_dir: str) -> int:
     root = Path(__file__).resolve().parent.parent
     html = Path(html_dir)
+    pages = chapters(root)
     problems, images = [], 0
-    for f in chapters(root):
+    for f in pages:
         page = html / f"{f}.html"
         if not page.exists():
             problems.append(f"{page}: missing")
@@ -37,11 +38,11 @@ def main(html_dir: str) -> int:
             problems.append(f"{page}: no executed figures")
         if "Traceback (most recent call last)" in text:
             problems.append(f"{page}: shows a traceback")
-    if images < len(chapters(root)):
-        problems.append(f"{html}: only {images} figure images in {len(chapters(root))} pages (inline backend off?)")
+    if images < len(pages):
+        problems.append(f"{html}: only {images} figure images in {len(pages)} pages (inline backend off?)")
     for p in problems:
         print("check_book:", p)
-    print(f"check_book: {len(chapters(root))} pages, {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    print(f"check_book: {len(pages)} pages, {'ok' if not problems else f'{len(problems)} problem(s)'}")
     return 1 if problems else 0
 
 
