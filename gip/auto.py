@@ -5,13 +5,12 @@
 2. Place and scale it into the scene at ``box = (x, y, w, h)`` (:func:`gip.images.place_object`); the
    fill mask is its silhouette, optionally dilated by ``dilate`` pixels (:func:`compose`). The target is the
    scene with the object pasted on top, so the target's own background never enters the fill region.
-3. Run the guided sampler for every seed and score each output (:func:`gip.metrics.combined_score`,
-   lower is better: seam visibility + heat-weighted target error); return the best and all candidates.
+3. Run the guided sampler for every seed (:func:`gip.experiment.run`) and score each output with
+   :func:`gip.metrics.selection_score` (lower is better; an output that lost the object never wins);
+   return the best and all candidates.
 
-The default lambda schedule here is ``Floor(p=0.3)`` (:data:`DEFAULT_SCHEDULE`), not the paper's linear one:
-an object the model never saw (a hat, glasses on an emoji face) vanishes under a schedule that hands the
-last steps to the model alone, while a floor keeps 30 % of the target to the end and the heated mask still
-lets the model blend the object's rim (book chapter 8 shows both).
+The settings are gip's defaults (:class:`gip.Settings`: the paper's linear schedule read on the
+resolution-matched axis), unless you pass others.
 
     res = gip.auto_inpaint(scene, "sunglasses.png", box=(4, 8, 24, 10), seeds=4)
     res.image.save("out.png"); print(res.scores)
@@ -28,15 +27,11 @@ import torch
 from PIL import Image
 from scipy import ndimage
 
+from . import images
 from .errors import GipError
-from . import images, lambdas
 from .images import ImageLike, alpha_to_mask, load_image, place_object, to_pil, to_tensor
-from .metrics import combined_score, evaluate_samples
 from .models import Model
-from .sampler import InpaintResult
-
-#: The automated pipeline's lambda schedule: (name, p) for :func:`gip.lambdas.by_name`.
-DEFAULT_SCHEDULE = ("floor", 0.3)
+from .settings import Settings
 
 
 @dataclass
@@ -47,12 +42,15 @@ class AutoResult:
     best: int  # index of the best candidate
     candidates: list[torch.Tensor]
     seeds: list[int]
-    scores: list[float]  # combined_score per candidate, lower is better
+    scores: list[float]  # selection_score per candidate, lower is better
     metrics: list[dict[str, float]]  # gip.metrics.evaluate_samples per candidate
     scene: torch.Tensor  # the scene as sampled (resized if asked)
     target: torch.Tensor  # scene with the placed object pasted on: what guides the fill region
     fill: np.ndarray  # (H, W) bool, the fill mask (silhouette, dilated)
-    results: list[InpaintResult] = field(default_factory=list)
+    silhouette: np.ndarray  # (H, W) bool, the object's own pixels
+    settings: Settings = field(default_factory=Settings)
+    model_calls: int = 0
+    seconds: float = 0.0
 
     @property
     def image(self) -> Image.Image:
@@ -152,12 +150,12 @@ def compose(
     dilate: int = 1,
     mask: np.ndarray | None = None,
     tolerance: float = 0.1,
-) -> tuple[torch.Tensor, np.ndarray]:
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     """Place ``obj`` into ``scene`` (1, 3, H, W) at ``box`` = (x, y, w, h) in scene pixels.
 
     Returns (target (1, 3, H, W): the scene with the object pasted over its silhouette, fill mask (H, W)
-    bool: the silhouette dilated by ``dilate`` pixels (chessboard)). ``mask`` overrides the silhouette
-    (same size as the object image); otherwise :func:`object_mask`.
+    bool: the silhouette dilated by ``dilate`` pixels (chessboard), silhouette (H, W) bool: the object's own
+    pixels). ``mask`` overrides the silhouette (same size as the object image); otherwise :func:`object_mask`.
     """
     H, W = scene.shape[-2:]
     box = parse_box(box)
@@ -173,11 +171,12 @@ def compose(
         raise GipError(f"the object's silhouette vanishes when scaled into the {box[2]}x{box[3]} box: use a larger box")
     placed = to_tensor(canvas, "object")
     target = torch.where(torch.from_numpy(fill)[None, None], placed, scene)
+    sil = fill
     if dilate > 0:
         fill = ndimage.binary_dilation(fill, np.ones((3, 3), bool), iterations=int(dilate))
     if fill.all():
         raise GipError("the dilated object covers the whole scene: use a smaller box or dilate=0")
-    return target, fill
+    return target, fill, sil
 
 
 def auto_inpaint(
@@ -186,16 +185,15 @@ def auto_inpaint(
     box: Sequence[int] | str,
     seeds: int | Iterable[int] = 4,
     model: Model | None = None,
+    settings: Settings | None = None,
     *,
     dilate: int = 1,
     silhouette: np.ndarray | None = None,
     tolerance: float = 0.1,
     resize: bool = False,
     batch: bool = False,
-    seam_weight: float = 1.0,
-    fidelity_weight: float = 4.0,
     progress: bool = False,
-    **sampler_kwargs: Any,
+    **overrides: Any,
 ) -> AutoResult:
     """Insert ``obj`` into ``scene`` at ``box`` = (x, y, w, h) and return the best of several seeds.
 
@@ -204,20 +202,18 @@ def auto_inpaint(
         obj: the object (RGBA cut-out, or a photo on a plain background: see :func:`object_mask`).
         seeds: a count n (seeds 0..n-1) or a list of seeds.
         model: a :class:`gip.Model` (default: the embedded model).
+        settings, overrides: the sampler's :class:`gip.Settings` (default: gip's defaults) and single changes.
         dilate: grow the fill mask by this many pixels around the silhouette (room for the model to blend).
         silhouette: an explicit silhouette for ``obj`` (H, W bool), instead of alpha/background removal.
         resize: resize the scene to the model's resolution first (the box is scaled with it).
         batch: one sampler call with ``num_samples = len(seeds)`` seeded by the first seed (faster on a GPU;
             candidate k is then not reproducible on its own). Default: one call per seed.
-        seam_weight, fidelity_weight: the weights of :func:`gip.metrics.combined_score`.
-        sampler_kwargs: any other :func:`gip.inpaint` keyword (``steps``, ``lam``, ``buffer``, ``heat``...);
-            ``lam`` defaults to :data:`DEFAULT_SCHEDULE` (a floor schedule, so the object survives).
     """
-    from .sampler import default_model, inpaint
+    from .experiment import Case, run
+    from .sampler import default_model
+    from .settings import resolve
 
-    for k in ("seed", "num_samples", "mask", "keep_mask", "resize"):
-        if k in sampler_kwargs:
-            raise GipError(f"auto_inpaint() sets {k} itself: use seeds= (and resize=) instead")
+    st = resolve(settings, overrides)
     seed_list = list(range(int(seeds))) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
     if not seed_list or (isinstance(seeds, (int, np.integer)) and seeds < 1):
         raise GipError(f"seeds must be a count >= 1 or a non-empty list of seeds, got {seeds!r}")
@@ -238,21 +234,20 @@ def auto_inpaint(
         box = (round(x * sx), round(y * sy), max(1, round(w * sx)), max(1, round(h * sy)))
         box = (min(box[0], res_px - box[2]), min(box[1], res_px - box[3]), box[2], box[3])
         s = images.resize(s, res_px)
-    target, fill = compose(s, obj, box, dilate=dilate, mask=silhouette, tolerance=tolerance)
+    target, fill, sil = compose(s, obj, box, dilate=dilate, mask=silhouette, tolerance=tolerance)
 
-    sampler_kwargs.setdefault("lam", lambdas.by_name(*DEFAULT_SCHEDULE))
-    kw = dict(model=model, progress=progress, **sampler_kwargs)
+    case = Case("auto", s, target, fill, silhouette=sil)
     if batch:
-        results = [inpaint(s, target, fill, seed=seed_list[0], num_samples=len(seed_list), **kw)]
-        candidates = [results[0].tensor[k : k + 1] for k in range(len(seed_list))]
-        metrics = evaluate_samples(results[0], s, target)
+        exp = run(case, st, seeds=[seed_list[0]], samples=len(seed_list), model=model, progress=progress)
     else:
-        results = [inpaint(s, target, fill, seed=sd, **kw) for sd in seed_list]
-        candidates = [r.tensor for r in results]
-        metrics = [evaluate_samples(r, s, target)[0] for r in results]
-    scores = [combined_score(m, seam_weight, fidelity_weight) for m in metrics]
-    best = int(np.argmin(scores))
+        exp = run(case, st, seeds=seed_list, model=model, progress=progress)
+    df = exp.df
+    scores = df["selection_score"].tolist()
+    best = int(np.nanargmin(scores))
+    metric_cols = [c for c in df.columns if c not in ("case", "label", "seed", "sample", "model", *st.row())]
     return AutoResult(
-        tensor=candidates[best], best=best, candidates=candidates, seeds=seed_list, scores=scores,
-        metrics=metrics, scene=s, target=target, fill=fill, results=results,
+        tensor=exp.images[best][None], best=best, candidates=[im[None] for im in exp.images], seeds=seed_list,
+        scores=scores, metrics=df[metric_cols].to_dict("records"), scene=s, target=target, fill=fill,
+        silhouette=sil, settings=st, model_calls=int(st.model_calls * (1 if batch else len(seed_list))),
+        seconds=float(df["seconds"].sum()),
     )  # fmt: skip

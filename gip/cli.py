@@ -11,26 +11,58 @@ import sys
 from pathlib import Path
 
 from . import __version__, lambdas
-from .auto import DEFAULT_SCHEDULE
 from .errors import GipError
+from .settings import Settings, describe
+
+
+def lambdas_desc(st: Settings) -> str:
+    return f"lambda {describe(st.lam)} on the {st.lam_axis} axis"
 
 
 
-def _schedule_args(g, schedule: str, p: float, why: str = "") -> None:
-    """``--schedule``, ``--p`` and ``--lam`` (for :func:`gip.lambdas.by_name`) with the given defaults."""
-    g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=schedule,
-                   help=f"lambda schedule (default {schedule}{why})")  # fmt: skip
-    g.add_argument("--p", type=float, default=p, help=f"schedule parameter p in [0, 1] (default {p})")
-    g.add_argument("--lam", type=float, default=1.0, help="lam_max, or the value for --schedule constant")
+DEFAULTS = Settings()
+
+
+def _settings_args(g, guided: bool, buffer: int | None = None) -> None:
+    """The :class:`gip.Settings` options; every default is read from ``Settings()`` (never restated)."""
+    d = DEFAULTS
+    g.add_argument("--steps", type=int, default=d.steps, help=f"inference steps T (default {d.steps})")
+    g.add_argument("--jump-length", type=int, default=d.jump_length, help=f"RePaint jump length j (default {d.jump_length})")
+    g.add_argument("--jump-n-sample", type=int, default=d.jump_n_sample,
+                   help=f"RePaint resamples r (default {d.jump_n_sample}; 1 = no resampling)")  # fmt: skip
+    g.add_argument("--eta", type=float, default=d.eta, help=f"1 = DDPM, 0 = deterministic (default {d.eta:g})")
+    b = d.buffer if buffer is None else buffer
+    g.add_argument("--buffer", type=int, default=b, help=f"scene-buffer width in pixels (default {b})")
+    if guided:
+        lam = d.lam
+        name = type(lam).__name__.lower()
+        g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=name,
+                       help=f"lambda schedule (default {name})")  # fmt: skip
+        g.add_argument("--p", type=float, default=lam.p, help=f"schedule parameter p in [0, 1] (default {lam.p:g})")
+        g.add_argument("--lam", type=float, default=lam.lam_max, help="lam_max, or the value for --schedule constant")
+        g.add_argument("--lam-axis", choices=["snr", "literal"], default=d.lam_axis,
+                       help=f"read the schedule on the resolution-matched (snr) or literal time axis (default {d.lam_axis})")  # fmt: skip
+        g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
+        g.add_argument("--heat-metric", choices=["chessboard", "taxicab", "euclidean"], default=d.heat.metric)
+        g.add_argument("--mix", choices=["noisy", "x0"], default=d.mix, help="noisy (paper) or x0 (variance-preserving)")
+
+
+def settings_from_args(args, guided: bool) -> Settings:
+    """The validated :class:`gip.Settings` of parsed options."""
+    kw = dict(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample, eta=args.eta,
+              buffer=args.buffer)  # fmt: skip
+    if guided:
+        kw.update(lam=lambdas.by_name(args.schedule, args.p, args.lam), lam_axis=args.lam_axis,
+                  heat=False if args.no_heat else args.heat_metric, mix=args.mix)  # fmt: skip
+    else:
+        kw.update(lam=0.0, heat=False)
+    return DEFAULTS.replace(**kw)
 
 
 def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g = p.add_argument_group("sampler")
     g.add_argument("--model", default=None, help="embedded name, local diffusers folder or hub id (default: embedded)")
-    g.add_argument("--steps", type=int, default=50, help="inference steps T (default 50)")
-    g.add_argument("--jump-length", type=int, default=5, help="RePaint jump length j (default 5)")
-    g.add_argument("--jump-n-sample", type=int, default=2, help="RePaint resamples r (default 2; 1 = no resampling)")
-    g.add_argument("--eta", type=float, default=1.0, help="1 = DDPM, 0 = deterministic (default 1)")
+    _settings_args(g, guided, buffer=None if guided else 0)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--num-samples", type=int, default=1, help="N > 1 writes OUT_0.png ... OUT_{N-1}.png")
     g.add_argument("--keep-mask", action="store_true", help="the mask is a keep mask (white = keep), as in RePaint")
@@ -39,12 +71,6 @@ def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], default=None)
     g.add_argument("--compile", action="store_true", help="torch.compile the UNet")
     g.add_argument("--no-progress", action="store_true")
-    g.add_argument("--buffer", type=int, default=2 if guided else 0, help="scene-buffer width in pixels")
-    if guided:
-        _schedule_args(g, "linear", 0.75)
-        g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
-        g.add_argument("--heat-metric", choices=["chessboard", "taxicab", "euclidean"], default="chessboard")
-        g.add_argument("--mix", choices=["noisy", "x0"], default="noisy", help="noisy (paper) or x0 (variance-preserving)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,10 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run RePaint and guided inpainting on the shipped demo images")
     p.add_argument("-o", "--output", default="gip-demo", help="output folder (default gip-demo)")
     p.add_argument("--model", default=None)
-    p.add_argument("--steps", type=int, default=50)
-    p.add_argument("--jump-length", type=int, default=5)
-    p.add_argument("--jump-n-sample", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=DEFAULTS.steps)
+    p.add_argument("--jump-length", type=int, default=DEFAULTS.jump_length)
+    p.add_argument("--jump-n-sample", type=int, default=DEFAULTS.jump_n_sample)
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 of the guided run (default 3)")
     p.add_argument("--device", default=None)
     p.add_argument("--no-progress", action="store_true")
 
@@ -84,12 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-all", action="store_true", help="also write every candidate as OUT_seed<k>.png")
     p.add_argument("--dilate", type=int, default=1, help="grow the silhouette mask by this many pixels (default 1)")
     p.add_argument("--model", default=None, help="embedded name, local diffusers folder or hub id (default: embedded)")
-    p.add_argument("--steps", type=int, default=50, help="inference steps T (default 50)")
-    p.add_argument("--jump-length", type=int, default=5, help="RePaint jump length j (default 5)")
-    p.add_argument("--jump-n-sample", type=int, default=2, help="RePaint resamples r (default 2; 1 = no resampling)")
-    p.add_argument("--eta", type=float, default=1.0, help="1 = DDPM, 0 = deterministic (default 1)")
-    _schedule_args(p, *DEFAULT_SCHEDULE, why=": the object keeps a share to the end")
-    p.add_argument("--buffer", type=int, default=2, help="scene-buffer width in pixels (default 2)")
+    _settings_args(p.add_argument_group("sampler"), guided=True)
     p.add_argument("--resize", action="store_true", help="resize the scene to the model's resolution")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true")
@@ -131,19 +152,12 @@ def _run_sampler(args, guided: bool) -> int:
     outs = _outputs(args.output, args.num_samples)
     _check_outputs(outs, inputs)
     device, dtype = _device_dtype(args)
+    st = settings_from_args(args, guided)  # validated before the model loads
     model = load_model(args.model, device=device, dtype=dtype)
-    kw = dict(
-        model=model, steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample,
-        eta=args.eta, seed=args.seed, num_samples=args.num_samples, buffer=args.buffer, resize=args.resize,
-        compile=args.compile, progress=not args.no_progress,
-    )  # fmt: skip
     mask_kw = {"keep_mask" if args.keep_mask else "mask": args.mask}
-    if guided:
-        lam = lambdas.by_name(args.schedule, args.p, args.lam)
-        heat = False if args.no_heat else args.heat_metric
-        res = inpaint(args.scene, args.target, **mask_kw, lam=lam, heat=heat, mix=args.mix, **kw)
-    else:
-        res = inpaint(args.scene, None, **mask_kw, **kw)
+    res = inpaint(args.scene, args.target if guided else None, settings=st, **mask_kw, model=model, seed=args.seed,
+                  num_samples=args.num_samples, resize=args.resize, compile=args.compile,
+                  progress=not args.no_progress)  # fmt: skip
     for img, out in zip(res.images, outs):
         save_image(img, out, protect=inputs)
         print(out)
@@ -168,17 +182,22 @@ def _demo(args) -> int:
     model = load_model(args.model, device=device)
     scene, target = assets.load("grinning"), assets.load("sunglasses")
     fill = masks.box(model.resolution, 4, 8, 24, 9)  # the eye band of a 32x32 face
-    kw = dict(model=model, steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample,
-              seed=args.seed, progress=not args.no_progress, resize=True)  # fmt: skip
-    rep = inpaint(scene, None, fill, buffer=0, **kw)
-    gui = inpaint(scene, target, fill, lam=lambdas.Linear(p=0.9), heat=True, buffer=1, **kw)
+    st = DEFAULTS.replace(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample)
+    kw = dict(model=model, progress=not args.no_progress, resize=True)
+    rep = inpaint(scene, None, fill, st.replace(buffer=0), seed=0, **kw)
+    seeds = list(range(args.seeds))
+    gui = [inpaint(scene, target, fill, st, seed=sd, **kw) for sd in seeds]
     out.mkdir(parents=True, exist_ok=True)
     save_image(rep.images[0], out / "repaint.png")
-    save_image(gui.images[0], out / "guided.png")
+    for sd, g in zip(seeds, gui):
+        save_image(g.images[0], out / f"guided_seed{sd}.png")
+    panels = {"scene": scene, "fill mask": fill, "target": target, "RePaint": rep.images[0]}
+    panels |= {f"gip, seed {sd}": g.images[0] for sd, g in zip(seeds, gui)}
+    secs = rep.seconds + sum(g.seconds for g in gui)
     fig = show_row(
-        {"scene": scene, "fill mask": fill, "target": target, "RePaint": rep.images[0], "guided (gip)": gui.images[0]},
-        title=f"{model.name}: T={args.steps}, j={args.jump_length}, r={args.jump_n_sample}, "
-        f"{gui.model_calls} model calls, {rep.seconds + gui.seconds:.1f} s",
+        panels,
+        title=f"{model.name}: T={st.steps}, j={st.jump_length}, r={st.jump_n_sample}, {lambdas_desc(st)}, "
+        f"{gui[0].model_calls} model calls per image, {secs:.1f} s in all",
     )
     fig.savefig(out / "demo.png", dpi=120)
     plt.close(fig)
@@ -195,18 +214,15 @@ def _auto(args) -> int:
     check_box(box, *load_image(args.scene).size)  # before loading the model
     if args.seeds < 1:
         raise GipError(f"--seeds must be >= 1, got {args.seeds}")
-    lam = lambdas.by_name(args.schedule, args.p, args.lam)
+    st = settings_from_args(args, guided=True)
     inputs = [args.scene, args.object]
     out = Path(args.output)
     extra = [out.with_name(f"{out.stem}_seed{k}{out.suffix}") for k in range(args.seeds)] if args.save_all else []
     _check_outputs([out, *extra], inputs)
     device, _ = _device_dtype(args)
     model = load_model(args.model, device=device)
-    res = auto_inpaint(
-        args.scene, args.object, box, seeds=args.seeds, model=model, dilate=args.dilate, resize=args.resize,
-        steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample, eta=args.eta,
-        lam=lam, buffer=args.buffer, progress=not args.no_progress,
-    )  # fmt: skip
+    res = auto_inpaint(args.scene, args.object, box, seeds=args.seeds, model=model, settings=st, dilate=args.dilate,
+                       resize=args.resize, progress=not args.no_progress)  # fmt: skip
     save_image(res.image, out, protect=inputs)
     print(out)
     for img, path in zip(res.images, extra):
@@ -214,11 +230,11 @@ def _auto(args) -> int:
         print(path)
     for k, (seed, score, m) in enumerate(zip(res.seeds, res.scores, res.metrics)):
         best = "  (best)" if k == res.best else ""
-        line = f"seed {seed}: score {score:.3f}  seam {m['seam']:.2f}  fill_mse_heat {m['fill_mse_heat']:.4f}{best}"
+        survived = "kept" if m.get("object_survived") == 1.0 else "LOST"
+        line = (f"seed {seed}: score {score:.3f}  object {survived} (error {m['object_error']:.3f})  "
+                f"seam {m['seam']:.2f}  harmony {m['harmony']:.3f}{best}")  # fmt: skip
         print(line, file=sys.stderr)
-    calls = sum(r.model_calls for r in res.results)
-    secs = sum(r.seconds for r in res.results)
-    print(f"{calls} model calls in {secs:.1f} s on {device}", file=sys.stderr)
+    print(f"{res.model_calls} model calls in {res.seconds:.1f} s on {device}", file=sys.stderr)
     return 0
 
 

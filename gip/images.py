@@ -158,6 +158,13 @@ def alpha_to_mask(image: ImageLike, threshold: float = 0.5) -> np.ndarray:
     raise GipError("alpha_to_mask needs a path, PIL image or (H, W, 4) array")
 
 
+def crop_to_alpha(image: Image.Image, threshold: int = 8) -> Image.Image:
+    """An RGBA image cropped to the box of its visible pixels (alpha > ``threshold`` of 255)."""
+    rgba = image.convert("RGBA")
+    box = rgba.getchannel("A").point(lambda a: 255 if a > threshold else 0).getbbox()
+    return rgba.crop(box) if box else rgba
+
+
 def place_object(
     obj: ImageLike,
     canvas_size: int | tuple[int, int],

@@ -6,14 +6,25 @@ number of inference steps; it depends on nothing else, so resampling revisits ge
 
 ``Linear(p)`` is the paper's schedule (our exact formula): ``lam_max * clip((tau - (1 - p)) / p, 0, 1)``:
 the target dominates the first, coarse part of the trajectory and fades out after a fraction p of it.
+
+**The time axis [ours]** (:class:`Axis`, :func:`level_taus`). The paper's p is a fraction of a 256x256
+trajectory. A 32x32 image at signal-to-noise ratio SNR carries about what a 256x256 image carries at
+SNR * (32/256)**2 (Hoogeboom et al. 2023, "simple diffusion"; Chen 2023, "On the importance of noise
+scheduling for diffusion models"), so gip reads every parametric schedule at the tau of the *reference*
+resolution's level of the same information: ``Axis("snr", reference=256)`` (the default). ``Axis("literal")``
+is ``tau = (t + 1) / T`` at the model's own resolution; both coincide when the model is 256x256. Custom
+callables ``(t, T) -> float`` always see the literal level.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable, Literal, Sequence, Union
+
+import numpy as np
 
 from .errors import GipError
 
@@ -38,6 +49,9 @@ class Constant:
     def __post_init__(self):
         _unit("lam", self.value)
 
+    def at(self, tau: float) -> float:
+        return self.value
+
     def __call__(self, t: int, T: int) -> float:
         return self.value
 
@@ -53,6 +67,14 @@ class _Parametric:
         _unit("p", self.p)
         _unit("lam_max", self.lam_max)
 
+    def at(self, tau: float) -> float:
+        """lambda at position ``tau`` of the trajectory (1 = pure noise, 0 = clean)."""
+        raise NotImplementedError
+
+    def __call__(self, t: int, T: int) -> float:
+        """lambda of level ``t`` of ``T`` on the literal axis ``tau = (t + 1) / T``."""
+        return self.at(tau(t, T))
+
 
 @dataclass(frozen=True)
 class Linear(_Parametric):
@@ -60,21 +82,21 @@ class Linear(_Parametric):
 
     p: float = 0.75
 
-    def ramp(self, t: int, T: int) -> float:
+    def ramp(self, tau: float) -> float:
         if self.p == 0.0:
             return 0.0
-        return min(max((tau(t, T) - (1.0 - self.p)) / self.p, 0.0), 1.0)
+        return min(max((tau - (1.0 - self.p)) / self.p, 0.0), 1.0)
 
-    def __call__(self, t: int, T: int) -> float:
-        return self.lam_max * self.ramp(t, T)
+    def at(self, tau: float) -> float:
+        return self.lam_max * self.ramp(tau)
 
 
 @dataclass(frozen=True)
 class Cosine(Linear):
     """A smooth version of :class:`Linear`: ``lam_max * (1 - cos(pi * ramp)) / 2``."""
 
-    def __call__(self, t: int, T: int) -> float:
-        return self.lam_max * 0.5 * (1.0 - math.cos(math.pi * self.ramp(t, T)))
+    def at(self, tau: float) -> float:
+        return self.lam_max * 0.5 * (1.0 - math.cos(math.pi * self.ramp(tau)))
 
 
 @dataclass(frozen=True)
@@ -83,8 +105,8 @@ class Step(_Parametric):
 
     p: float = 0.5
 
-    def __call__(self, t: int, T: int) -> float:
-        return self.lam_max if tau(t, T) > 1.0 - self.p else 0.0
+    def at(self, tau: float) -> float:
+        return self.lam_max if tau > 1.0 - self.p else 0.0
 
 
 @dataclass(frozen=True)
@@ -93,8 +115,8 @@ class Floor(_Parametric):
 
     p: float = 0.5
 
-    def __call__(self, t: int, T: int) -> float:
-        return self.lam_max * (self.p + (1.0 - self.p) * tau(t, T))
+    def at(self, tau: float) -> float:
+        return self.lam_max * (self.p + (1.0 - self.p) * tau)
 
 
 @dataclass(frozen=True)
@@ -139,12 +161,58 @@ def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
     raise GipError(f"lam must be a number in [0, 1] or a callable (t, T) -> float, got {type(lam).__name__}")
 
 
-def values(lam: LambdaLike, T: int) -> list[float]:
-    """``[lam(t, T) for t in -1 .. T-1]`` indexed by ``t + 1``; checks every value lies in [0, 1]."""
+@dataclass(frozen=True)
+class Axis:
+    """The time axis schedules are read on: ``"snr"`` (matched to ``reference`` px by SNR) or ``"literal"``."""
+
+    kind: Literal["snr", "literal"] = "snr"
+    reference: int = 256
+
+    def __post_init__(self):
+        if self.kind not in ("snr", "literal"):
+            raise GipError(f"lam_axis must be 'snr' (resolution-matched) or 'literal', got {self.kind!r}")
+        if isinstance(self.reference, bool) or not isinstance(self.reference, numbers.Integral) or self.reference < 1:
+            raise GipError(f"lam_reference must be a resolution in pixels >= 1, got {self.reference!r}")
+
+
+def level_taus(T: int, alphas_cumprod: Sequence[float], resolution: int, axis: Axis = Axis()) -> list[float]:
+    """``tau`` of every level t = -1 .. T-1 (indexed by t + 1) on ``axis``; 0 = clean, 1 = pure noise.
+
+    Literal: ``(t + 1) / T``. SNR-matched: level t sits at training step k = t * (N // T) with
+    ``SNR = abar_k / (1 - abar_k)``; find the (fractional) step k' with ``SNR(k') = SNR * (resolution /
+    reference)**2`` by interpolating log SNR, and return ``(k' / stride + 1) / T`` clipped to [1/T, 1]
+    (the same formula as the literal axis, at the matched step). Equal to the literal axis when
+    ``resolution == reference``.
+    """
+    acp = np.asarray(alphas_cumprod, dtype=np.float64)
+    n = len(acp)
+    stride = n // T
+    literal = [(t + 1) / T for t in range(-1, T)]
+    if axis.kind == "literal" or resolution == axis.reference:
+        return literal
+    log_snr = np.log(acp) - np.log1p(-acp)  # decreasing in k
+    shift = 2.0 * math.log(resolution / axis.reference)
+    taus = [0.0]
+    for t in range(T):
+        target = log_snr[t * stride] + shift
+        k = float(np.interp(-target, -log_snr, np.arange(n)))  # np.interp needs increasing x
+        taus.append(min(max((k / stride + 1.0) / T, 1.0 / T), 1.0))
+    return taus
+
+
+def values(lam: LambdaLike, T: int, taus: Sequence[float] | None = None) -> list[float]:
+    """``[lambda of level t for t in -1 .. T-1]`` indexed by ``t + 1``; checks every value lies in [0, 1].
+
+    ``taus`` (from :func:`level_taus`) places the levels on a time axis for gip's parametric schedules;
+    default (None) the literal axis. Custom callables are always called as ``lam(t, T)``.
+    """
     sched = as_schedule(lam)
+    if taus is not None and len(taus) != T + 1:
+        raise GipError(f"taus has {len(taus)} entries, need T + 1 = {T + 1}")
+    on_axis = taus is not None and isinstance(sched, (Constant, _Parametric))
     out = []
     for t in range(-1, T):
-        raw = sched(t, T)
+        raw = sched.at(taus[t + 1]) if on_axis else sched(t, T)
         try:
             v = float(raw)
         except (TypeError, ValueError):
@@ -152,4 +220,10 @@ def values(lam: LambdaLike, T: int) -> list[float]:
         if not 0.0 <= v <= 1.0:  # also rejects NaN
             raise GipError(f"lam({t}, {T}) = {raw!r} is outside [0, 1]: a lambda schedule must stay in [0, 1]")
         out.append(v)
+    if max(out[:-1]) == 0.0 and sched != Constant(0.0):  # the sampler forms levels T-2 .. -1
+        warnings.warn(
+            f"{sched!r} is 0 at every level of T={T} steps: this run is plain RePaint (the target does nothing). "
+            "Raise p, or use more steps.",
+            stacklevel=3,
+        )
     return out

@@ -7,6 +7,7 @@ Masks here are (H, W) arrays or (1, 1, H, W) / (H, W) tensors; the distance math
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -56,11 +57,6 @@ def keep_from_fill(fill) -> np.ndarray:
     return ~binarize(fill)
 
 
-def fill_from_keep(keep) -> np.ndarray:
-    """``fill = 1 - K`` as (H, W) bool."""
-    return ~binarize(keep)
-
-
 def distance_to(region: np.ndarray, metric: Metric = "chessboard") -> np.ndarray:
     """For each pixel inside ``region`` (bool), its distance to the nearest pixel outside; 0 outside."""
     if metric not in METRICS:
@@ -96,6 +92,72 @@ def heat_map(
     else:
         h = d / d.max()
     return h**exponent
+
+
+@dataclass(frozen=True)
+class Heat:
+    """A heated-mask recipe (like a lambda schedule, an object): ``Heat()(fill)`` -> the map H (H, W).
+
+    ``metric``: distance to the scene (chessboard, taxicab, euclidean); ``exponent``: ``H ** exponent``;
+    ``ramp``: full strength ``ramp`` px inside the region instead of only at its centre. See :func:`heat_map`.
+    """
+
+    metric: Metric = "chessboard"
+    exponent: float = 1.0
+    ramp: float | None = None
+
+    def __post_init__(self):
+        if self.metric not in METRICS:
+            raise GipError(f"unknown heat metric {self.metric!r}: use one of {', '.join(METRICS)}")
+        if not self.exponent > 0:
+            raise GipError(f"heat exponent must be > 0, got {self.exponent}")
+        if self.ramp is not None and not self.ramp > 0:
+            raise GipError(f"heat ramp width must be > 0 pixels, got {self.ramp}")
+
+    def __call__(self, fill) -> np.ndarray:
+        return heat_map(fill, self.metric, self.exponent, self.ramp)
+
+
+@dataclass(frozen=True, eq=False)
+class HeatMap:
+    """A fixed, user-made heat map (H, W) in [0, 1]; zero outside the fill region when applied."""
+
+    values: np.ndarray = field(repr=False)
+
+    def __post_init__(self):
+        h = np.asarray(self.values.detach().cpu() if isinstance(self.values, torch.Tensor) else self.values,
+                       dtype=np.float64).squeeze()  # fmt: skip
+        if h.ndim != 2 or not np.isfinite(h).all() or h.min() < 0 or h.max() > 1:
+            raise GipError("a custom heat map must be a finite (H, W) map in [0, 1]")
+        object.__setattr__(self, "values", h)
+
+    def __call__(self, fill) -> np.ndarray:
+        f = binarize(fill)
+        if self.values.shape != f.shape:
+            raise GipError(f"the heat map is {self.values.shape}, the mask is {f.shape}: they must match")
+        return self.values * f
+
+
+
+def as_heat(heat) -> Heat | HeatMap | None:
+    """True -> Heat(); a metric name -> Heat(metric); a dict -> Heat(**dict); an array -> HeatMap;
+    False / None -> None (no heat: Lambda = lam in the whole fill region)."""
+    if heat is None or heat is False:
+        return None
+    if heat is True:
+        return Heat()
+    if isinstance(heat, (Heat, HeatMap)):
+        return heat
+    if isinstance(heat, str):
+        return Heat(metric=heat)
+    if isinstance(heat, dict):
+        unknown = set(heat) - {"metric", "exponent", "ramp"}
+        if unknown:
+            raise GipError(f"heat dict keys must be among metric, exponent, ramp; got {', '.join(sorted(unknown))}")
+        return Heat(**heat)
+    if isinstance(heat, (np.ndarray, torch.Tensor)):
+        return HeatMap(heat)
+    raise GipError(f"heat must be True/False, a metric name, a gip.masks.Heat or an (H, W) map, got {type(heat).__name__}")
 
 
 def scene_buffer(fill_mask, b: int, metric: Metric = "chessboard") -> np.ndarray:

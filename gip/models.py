@@ -89,8 +89,29 @@ def _load_dir(path: Path, name: str, dtype: torch.dtype, safetensors_only: bool)
         scheduler = DDPMScheduler.from_pretrained(path, subfolder=sched_sub)
     except (OSError, EnvironmentError, ValueError) as e:
         raise GipError(f"{path} has no readable scheduler_config.json ({e.__class__.__name__})") from None
+    _check_sampleable(unet, scheduler, name)
     unet.eval().requires_grad_(False)
     return Model(unet=unet, scheduler=scheduler, name=name)
+
+
+def _check_sampleable(unet: UNet2DModel, scheduler: DDPMScheduler, name: str) -> None:
+    """Refuse checkpoints gip's sampler would run wrongly: it needs epsilon prediction, fixed variance,
+    3 output channels and a square input."""
+    pred = scheduler.config.get("prediction_type", "epsilon")
+    if pred != "epsilon":
+        raise GipError(
+            f"{name} predicts {pred!r}; gip's sampler needs an epsilon-prediction model "
+            "(such as google/ddpm-ema-celebahq-256 or the embedded model)"
+        )
+    var = scheduler.config.get("variance_type", "fixed_small")
+    if var in ("learned", "learned_range") or unet.config.out_channels != unet.config.in_channels:
+        raise GipError(
+            f"{name} learns its variance (variance_type={var!r}, {unet.config.out_channels} output channels); "
+            "gip's sampler uses the fixed posterior variance: use a fixed-variance DDPM"
+        )
+    size = unet.config.sample_size
+    if not isinstance(size, int) and (len(size) != 2 or size[0] != size[1]):
+        raise GipError(f"{name} works on non-square {size} images; gip needs a square model")
 
 
 def load_model(

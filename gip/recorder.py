@@ -48,9 +48,6 @@ class Trajectory:
         """``Lambda = lam * H`` (H, W) for recorded frame ``s``."""
         return self.lam[s] * self.heat
 
-    def nbytes(self) -> int:
-        return sum(t.numel() * t.element_size() for t in self.frames.values() if t is not None)
-
     def images(self, part: str = "x_t", sample: int = 0) -> np.ndarray:
         """(S, H, W, 3) uint8 frames of one part (values clipped to [-1, 1])."""
         t = self.frames[part]
@@ -60,7 +57,11 @@ class Trajectory:
 
 
 class Recorder:
-    """Collects frames during sampling; ``stride`` keeps every stride-th entry plus the last one."""
+    """A step callback (see :func:`gip.inpaint`) that collects frames on the CPU in ``dtype``.
+
+    Keeps every ``stride``-th schedule entry plus the last one. The parts of a down-step (x0, known, target,
+    generated) carry over the up-steps that follow it.
+    """
 
     def __init__(self, stride: int = 1, dtype: torch.dtype = torch.float16):
         if stride < 1:
@@ -70,20 +71,17 @@ class Recorder:
         self._last: dict[str, torch.Tensor | None] = {p: None for p in PARTS}
         self.meta: dict[str, list] = {"index": [], "level": [], "down": [], "lam": []}
 
-    def wants(self, i: int, n: int) -> bool:
-        return i % self.stride == 0 or i == n - 1
-
-    def note(self, **parts) -> None:
-        """Remember a down-step's parts (x0, known, target, generated); they carry over up-steps."""
-        self._last.update(parts)
-
-    def add(self, i: int, level: int, down: bool, lam: float, x_t: torch.Tensor) -> None:
-        """Store entry ``i``: ``x_t`` and the parts last noted, copied to the CPU in ``dtype``."""
-        self._last["x_t"] = x_t
+    def __call__(self, step) -> None:
+        """Take one :class:`gip.sampler.Step`."""
+        if step.down:
+            self._last.update(x0=step.x0, known=step.known, target=step.target, generated=step.generated)
+        if step.index % self.stride and step.index != step.total - 1:
+            return
+        self._last["x_t"] = step.x
         for p in PARTS:
             if self._last[p] is not None:
                 self._buf[p].append(self._last[p].detach().to("cpu", self.dtype))
-        for k, v in zip(("index", "level", "down", "lam"), (i, level, down, lam)):
+        for k, v in zip(("index", "level", "down", "lam"), (step.index, step.level, step.down, step.lam)):
             self.meta[k].append(v)
 
     def finish(self, steps: int, schedule: list[int], heat, fill, keep) -> Trajectory:

@@ -8,6 +8,7 @@ One down-step a -> b = a - 1 (``../shared/spec/method.md`` section 4):
 4. eq. 4: ``x_b = K_b * x_scn + O * x_fill + B * x_gen`` (O fill region, K_b buffered keep, B the ring)
 
 Up-steps re-noise the whole image one level. With no target (or lam = 0) this is RePaint.
+Every setting is a field of :class:`gip.Settings`; the loop reads them, and nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -32,9 +33,7 @@ from .images import ImageLike, resize, resize_mask, to_mask_array, to_pil, to_te
 from .models import Model, load_model
 from .recorder import Recorder, Trajectory
 from .schedule import NoiseTables, jump_schedule, moves
-
-Mix = Literal["noisy", "x0"]
-
+from .settings import Settings, resolve
 
 @dataclass
 class InpaintResult:
@@ -47,7 +46,8 @@ class InpaintResult:
     heat: np.ndarray  # (H, W) float, H (the fill mask when heat is off)
     model_calls: int
     seconds: float
-    settings: dict = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    seed: int = 0
 
     @property
     def images(self) -> list[Image.Image]:
@@ -59,28 +59,31 @@ class InpaintResult:
         return ~self.fill & ~self.keep
 
 
+class Step(NamedTuple):
+    """What a step callback sees after each schedule entry (tensors on the device, (N, 3, H, W)).
+
+    ``index`` of ``total`` entries; ``level`` formed (-1 = clean); ``down`` (a model call) or an up-step;
+    ``lam`` the scalar lambda of the level; ``x`` the image after the entry. For down-steps also ``x0``
+    (x0_hat), ``known`` (noised scene), ``target`` (noised target, None without one) and ``generated``
+    (the reverse step after eq. 3 inside the fill region); None on up-steps.
+    """
+
+    index: int
+    total: int
+    level: int
+    down: bool
+    lam: float
+    x: torch.Tensor
+    x0: torch.Tensor | None = None
+    known: torch.Tensor | None = None
+    target: torch.Tensor | None = None
+    generated: torch.Tensor | None = None
+
+
 @lru_cache(maxsize=1)
 def default_model() -> Model:
     """The embedded default model, loaded once per process."""
     return load_model()
-
-
-def _heat(fill: np.ndarray, heat) -> np.ndarray:
-    """Resolve the ``heat`` argument to an (H, W) map in [0, 1], zero outside the fill region."""
-    if heat is None or heat is False:
-        return fill.astype(np.float64)
-    if heat is True:
-        return masks.heat_map(fill)
-    if isinstance(heat, str):
-        return masks.heat_map(fill, metric=heat)
-    if isinstance(heat, dict):
-        return masks.heat_map(fill, **heat)
-    h = np.asarray(heat.detach().cpu() if isinstance(heat, torch.Tensor) else heat, dtype=np.float64).squeeze()
-    if h.shape != fill.shape:
-        raise GipError(f"the heat map is {h.shape}, the mask is {fill.shape}: they must match")
-    if not np.isfinite(h).all() or h.min() < 0 or h.max() > 1:
-        raise GipError("a custom heat map must be finite and in [0, 1]")
-    return h * fill
 
 
 def _prepare(scene, target, mask, keep_mask, model: Model, resize_inputs: bool):
@@ -89,6 +92,8 @@ def _prepare(scene, target, mask, keep_mask, model: Model, resize_inputs: bool):
     s = to_tensor(scene, "scene")
     g = None if target is None else to_tensor(target, "target")
     m = to_mask_array(mask if mask is not None else keep_mask, "mask" if mask is not None else "keep_mask")
+    if keep_mask is not None:
+        m = 1.0 - m  # the equivalent fill mask; thresholded like one (a 0.5 pixel is scene either way)
     res = model.resolution
     sizes = {"scene": tuple(s.shape[-2:]), "mask": m.shape}
     if g is not None:
@@ -106,25 +111,12 @@ def _prepare(scene, target, mask, keep_mask, model: Model, resize_inputs: bool):
         s = resize(s, res)
         g = None if g is None else resize(g, res)
         m = resize_mask(m, res)
-    fill = masks.validate_fill(m) if mask is not None else masks.validate_fill(~masks.binarize(m))
-    return s, g, fill
+    return s, g, masks.validate_fill(m)
 
 
-def _check(steps, jump_length, jump_n_sample, eta, num_samples, buffer, mix, record):
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise GipError(f"steps must be a whole number >= 1, got {steps!r}")
-    if jump_n_sample < 1:
-        raise GipError(f"jump_n_sample must be >= 1, got {jump_n_sample}")
-    if jump_length < 1 or (jump_n_sample > 1 and jump_length >= steps):
-        raise GipError(f"jump_length must be between 1 and steps - 1 = {steps - 1}, got {jump_length}")
-    if not 0.0 <= eta <= 1.0:
-        raise GipError(f"eta must be in [0, 1] (1 = DDPM, 0 = deterministic), got {eta}")
-    if num_samples < 1:
-        raise GipError(f"num_samples must be >= 1, got {num_samples}")
-    if buffer < 0:
-        raise GipError(f"buffer must be >= 0 pixels, got {buffer}")
-    if mix not in ("noisy", "x0"):
-        raise GipError(f"mix must be 'noisy' (the paper's) or 'x0' (variance-preserving), got {mix!r}")
+def _check_run(num_samples, record) -> None:
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+        raise GipError(f"num_samples must be a whole number >= 1, got {num_samples!r}")
     if record is not False and record is not True and (not isinstance(record, int) or record < 1):
         raise GipError(f"record must be True, False or a stride >= 1, got {record!r}")
 
@@ -138,27 +130,21 @@ def inpaint(
     scene: ImageLike,
     target: ImageLike | None,
     mask: ImageLike | None = None,
+    settings: Settings | None = None,
     *,
     keep_mask: ImageLike | None = None,
     model: Model | None = None,
-    steps: int = 50,
-    jump_length: int = 5,
-    jump_n_sample: int = 2,
-    lam: lambdas_mod.LambdaLike = lambdas_mod.Linear(p=0.75),
-    heat=True,
-    buffer: int = 2,
-    buffer_metric: masks.Metric = "chessboard",
-    mix: Mix = "noisy",
-    eta: float = 1.0,
     seed: int | None = 0,
     num_samples: int = 1,
     record: bool | int = False,
     record_dtype: torch.dtype = torch.float16,
+    callback: Callable[[Step], None] | None = None,
     device: str | torch.device | None = None,
     dtype: torch.dtype | None = None,
     compile: bool = False,
     resize: bool = False,
     progress: bool = True,
+    **overrides: Any,
 ) -> InpaintResult:
     """Fill ``mask`` (white = fill) of ``scene`` with ``target``, blended in by a pretrained DDPM.
 
@@ -167,35 +153,35 @@ def inpaint(
             model's resolution; the target sits where the mask is (see :func:`gip.images.place_object`).
             ``target=None`` is plain RePaint.
         mask: the fill mask (thresholded at 0.5); or ``keep_mask`` (white = keep), RePaint's convention.
+        settings: a :class:`gip.Settings` (default ``Settings()``); ``**overrides`` change single fields,
+            e.g. ``steps=100, lam=gip.lambdas.Floor(0.3), buffer=0``.
         model: a :class:`gip.Model` (default: the embedded model). ``device``/``dtype`` move it in place.
-        steps, jump_length, jump_n_sample: RePaint's T, j, r. Model calls: see :func:`gip.count_model_calls`.
-        lam: lambda schedule (number, ``gip.lambdas.*`` or callable ``(t, T) -> float``); 0 = RePaint.
-        heat: True (chessboard heat map), a metric name, kwargs dict for :func:`gip.masks.heat_map`, an
-            (H, W) map in [0, 1], or False (Lambda = lam inside the whole fill region).
-        buffer: scene-buffer width b in pixels (0 = none).
-        mix: ``"noisy"`` mixes the two noised images (the paper; lowers the noise std inside the region),
-            ``"x0"`` mixes in x0 space and keeps the generated sample's noise (variance-preserving).
-        eta: 1 = DDPM posterior sampling, 0 = deterministic DDIM-style steps.
         seed: seeds the main noise stream (and, derived from it, the target's); None = random.
         num_samples: N samples batched through one UNet call per step.
         record: True (every entry) or a stride: keep a :class:`gip.Trajectory` on the CPU.
+        callback: called with a :class:`Step` after every schedule entry (progress, recording, plots).
         compile: ``torch.compile`` the UNet first (worth it on a GPU for long runs).
         resize: resize inputs to the model's resolution instead of raising.
     """
+    st = resolve(settings, overrides)
+    _check_run(num_samples, record)
     model = model or default_model()
-    _check(steps, jump_length, jump_n_sample, eta, num_samples, buffer, mix, record)
     if device is not None or dtype is not None:
         model.to(device, dtype)
     dev, udtype = model.device, model.dtype
     s, g, fill = _prepare(scene, target, mask, keep_mask, model, resize)
-    keep_b = masks.scene_buffer(fill, buffer, buffer_metric)
+    keep_b = masks.scene_buffer(fill, st.buffer, st.buffer_metric)
     if not keep_b.any():
-        raise GipError(f"buffer={buffer} removes the whole scene: use a smaller buffer")
-    heat_np = _heat(fill, heat) if g is not None else fill.astype(np.float64)
-    T = steps
-    lam_vals = lambdas_mod.values(lam, T) if g is not None else [0.0] * (T + 1)
+        raise GipError(f"buffer={st.buffer} removes the whole scene: use a smaller buffer")
+    heat_np = st.heat(fill) if (g is not None and st.heat is not None) else fill.astype(np.float64)
+    T = st.steps
     tables = NoiseTables.from_scheduler(model.scheduler, T)
-    schedule = jump_schedule(T, jump_length, jump_n_sample)
+    if g is None:
+        lam_vals = [0.0] * (T + 1)
+    else:
+        taus = lambdas_mod.level_taus(T, model.scheduler.alphas_cumprod, model.resolution, st.axis)
+        lam_vals = lambdas_mod.values(st.lam, T, taus)
+    schedule = jump_schedule(T, st.jump_length, st.jump_n_sample)
     plan = moves(schedule, T)
 
     # Everything the loop touches lives on the device; scalars stay Python floats (no host syncs).
@@ -212,6 +198,7 @@ def inpaint(
     shape = (num_samples, 3, s.shape[-2], s.shape[-1])
     unet = torch.compile(model.unet) if compile else model.unet
     rec = None if record is False else Recorder(1 if record is True else int(record), record_dtype)
+    callbacks = [c for c in (rec, callback) if c is not None]
 
     def noise(generator):
         return torch.randn(shape, generator=generator, device=dev, dtype=f32)
@@ -224,7 +211,7 @@ def inpaint(
             if down:
                 eps = unet(x.to(udtype), timesteps[a]).sample.to(f32)
                 abar_b = tables.abar_at(b)
-                x_gen, x0 = reverse_step(x, eps, tables.abar_at(a), abar_b, eta, gen)
+                x_gen, x0 = reverse_step(x, eps, tables.abar_at(a), abar_b, st.eta, gen)
                 x_scn = q_sample(s, abar_b, noise(gen))
                 x_tgt = None
                 x_fill = x_gen
@@ -232,7 +219,7 @@ def inpaint(
                     x_tgt = q_sample(g, abar_b, noise(tgen))
                     if lam_b > 0.0:
                         L = lam_b * H
-                        if mix == "noisy":
+                        if st.mix == "noisy":  # eq. 3
                             x_fill = L * x_tgt + (1.0 - L) * x_gen
                         else:
                             r = math.sqrt(abar_b)
@@ -240,20 +227,17 @@ def inpaint(
                 if x_fill is not x_gen:  # eq. 4; without guidance it is RePaint's paste
                     x_gen = torch.where(O, x_fill, x_gen)
                 x = torch.where(K, x_scn, x_gen)
-                if rec is not None:
-                    rec.note(x0=x0, known=x_scn, target=x_tgt, generated=x_gen)
+                step = Step(i, len(plan), b, True, lam_b, x, x0, x_scn, x_tgt, x_gen) if callbacks else None
             else:
                 x = renoise(x, tables.beta(b), noise(gen))
-            if rec is not None and rec.wants(i, len(plan)):
-                rec.add(i, b, down, lam_b, x)
+                step = Step(i, len(plan), b, False, lam_b, x) if callbacks else None
+            for cb in callbacks:
+                cb(step)
     out = x.to("cpu", f32)
     seconds = time.perf_counter() - t0
     traj = None if rec is None else rec.finish(T, schedule, heat_np, fill, keep_b)
-    settings = dict(
-        model=model.name, steps=T, jump_length=jump_length, jump_n_sample=jump_n_sample,
-        lam=repr(lam) if g is not None else "0 (RePaint)", heat=heat if isinstance(heat, (bool, str)) else "custom",
-        buffer=buffer, mix=mix, eta=eta, seed=seed, num_samples=num_samples,
-    )  # fmt: skip
+    if g is None:
+        st = st.replace(lam=0.0, heat=False)
     return InpaintResult(
         tensor=out,
         trajectory=traj,
@@ -262,14 +246,16 @@ def inpaint(
         heat=heat_np,
         model_calls=sum(m.down for m in plan),
         seconds=seconds,
-        settings=settings,
+        settings=st,
+        seed=seed,
     )
 
 
-def repaint(scene: ImageLike, mask: ImageLike | None = None, **kwargs) -> InpaintResult:
+def repaint(scene: ImageLike, mask: ImageLike | None = None, settings: Settings | None = None, **kwargs) -> InpaintResult:
     """Plain RePaint: :func:`inpaint` with no target (lam = 0, no heat, no buffer unless asked)."""
-    for k in ("lam", "heat", "mix"):
+    for k in ("lam", "heat", "mix", "lam_axis", "lam_reference"):
         if k in kwargs:
             raise GipError(f"repaint() takes no {k}=: it has no target; use gip.inpaint() for guidance")
-    kwargs.setdefault("buffer", 0)
-    return inpaint(scene, None, mask, **kwargs)
+    if settings is None:
+        kwargs.setdefault("buffer", 0)
+    return inpaint(scene, None, mask, settings, **kwargs)

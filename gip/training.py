@@ -5,17 +5,21 @@ atomically, and picks it up again when called with the same ``run_dir``. Also wr
 sample grid every ``sample_every`` steps. ``export`` turns a checkpoint's EMA weights into a diffusers
 ``save_pretrained`` folder (fp16 safetensors) that :func:`gip.load_model` loads.
 
-Reusable for your own data: pass any (N, H, W, 3) uint8 array to :func:`train`.
+Reusable for your own data: pass any (N, H, W, 3) uint8 array to :func:`train`, or a batch function
+``(generator, batch_size) -> (B, 3, H, W)`` float tensor in [-1, 1] (e.g. one that makes composites on the
+fly). ``TrainConfig.init_from`` fine-tunes from a saved model folder; ``device="cuda"`` trains on a GPU.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable, Union
 
 import numpy as np
 import torch
@@ -49,7 +53,23 @@ class TrainConfig:
     sample_every: int = 2000
     log_every: int = 25
     threads: int | None = None
+    lr_min: float | None = None  # None: constant lr after warm-up; a number: cosine decay to it at ``steps``
+    init_from: str | None = None  # a diffusers model folder to fine-tune from (same architecture)
+    device: str = "cpu"
     extra: dict = field(default_factory=dict)
+
+
+Batches = Callable[[torch.Generator, int], torch.Tensor]
+
+
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up over ``cfg.warmup`` steps, then constant or cosine decay to ``cfg.lr_min``."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    if cfg.lr_min is None:
+        return cfg.lr
+    frac = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.lr_min + (cfg.lr - cfg.lr_min) * 0.5 * (1 + math.cos(math.pi * frac))
 
 
 def make_unet(cfg: TrainConfig) -> UNet2DModel:
@@ -92,11 +112,11 @@ def sample_grid(unet: UNet2DModel, scheduler: DDPMScheduler, n: int = 16, steps:
     sched.set_timesteps(steps)
     g = torch.Generator().manual_seed(seed)
     res = unet.config.sample_size
-    x = torch.randn(n, 3, res, res, generator=g)
+    x = torch.randn(n, 3, res, res, generator=g).to(next(unet.parameters()).device)
     for t in sched.timesteps:
         eps = unet(x, t).sample
         x = sched.step(eps, t, x, generator=g).prev_sample
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
 
 def save_grid(images: np.ndarray, path: str | Path, cols: int = 8, scale: int = 2) -> None:
@@ -111,8 +131,25 @@ def save_grid(images: np.ndarray, path: str | Path, cols: int = 8, scale: int = 
     Image.fromarray(canvas).resize((cols * w * scale, rows * h * scale), Image.Resampling.NEAREST).save(path)
 
 
-def train(images: np.ndarray, run_dir: str | Path, cfg: TrainConfig | None = None, progress: bool = True) -> Path:
-    """Train (or resume) on ``images`` (N, H, W, 3) uint8 at ``cfg.resolution``; return the checkpoint path."""
+def _array_batches(images: np.ndarray) -> Batches:
+    data = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+    def batches(gen: torch.Generator, batch_size: int) -> torch.Tensor:
+        return data[torch.randint(len(data), (batch_size,), generator=gen)]
+
+    return batches
+
+
+def train(
+    images: Union[np.ndarray, Batches],
+    run_dir: str | Path,
+    cfg: TrainConfig | None = None,
+    progress: bool = True,
+) -> Path:
+    """Train (or resume) at ``cfg.resolution``; return the checkpoint path.
+
+    ``images``: (N, H, W, 3) uint8, or a batch function ``(generator, batch_size) -> (B, 3, H, W)`` in [-1, 1].
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = run_dir / "last.pt"
@@ -123,12 +160,20 @@ def train(images: np.ndarray, run_dir: str | Path, cfg: TrainConfig | None = Non
         cfg = TrainConfig(**json.loads(cfg_path.read_text()))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    if images.shape[1:3] != (cfg.resolution, cfg.resolution):
-        raise ValueError(f"images are {images.shape[1:3]}, config resolution is {cfg.resolution}")
-    data = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    if isinstance(images, np.ndarray):
+        if images.shape[1:3] != (cfg.resolution, cfg.resolution):
+            raise ValueError(f"images are {images.shape[1:3]}, config resolution is {cfg.resolution}")
+        batches = _array_batches(images)
+    else:
+        batches = images
+    device = torch.device(cfg.device)
 
     torch.manual_seed(cfg.seed)
     unet = make_unet(cfg)
+    if cfg.init_from:
+        start = UNet2DModel.from_pretrained(cfg.init_from, torch_dtype=torch.float32)
+        unet.load_state_dict(start.state_dict())
+    unet.to(device)
     scheduler = make_scheduler(cfg)
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     ema = EMAModel(unet.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3 / 4)
@@ -140,11 +185,12 @@ def train(images: np.ndarray, run_dir: str | Path, cfg: TrainConfig | None = Non
         opt.load_state_dict(state["optimizer"])
         ema.load_state_dict(state["ema"])
         gen.set_state(state["generator"])
+        ema.to(device)
         torch.set_rng_state(state["torch_rng"])
         step, elapsed = int(state["step"]), float(state["elapsed"])
     else:
         cfg_path.write_text(json.dumps(asdict(cfg), indent=2))
-    alphas_cumprod = scheduler.alphas_cumprod
+    alphas_cumprod = scheduler.alphas_cumprod.to(device)
 
     def save():
         _atomic_save(
@@ -169,17 +215,17 @@ def train(images: np.ndarray, run_dir: str | Path, cfg: TrainConfig | None = Non
     running, t0 = 0.0, time.perf_counter()
     try:
         while step < cfg.steps:
-            idx = torch.randint(len(data), (cfg.batch_size,), generator=gen)
-            x0 = data[idx]
+            x0 = batches(gen, cfg.batch_size)
             if cfg.hflip:
                 flip = torch.rand(cfg.batch_size, generator=gen) < 0.5
                 x0 = torch.where(flip[:, None, None, None], x0.flip(-1), x0)
             t = torch.randint(cfg.num_train_timesteps, (cfg.batch_size,), generator=gen)
             noise = torch.randn(x0.shape, generator=gen)
+            x0, t, noise = x0.to(device), t.to(device), noise.to(device)
             a = alphas_cumprod[t].sqrt()[:, None, None, None]
             s = (1 - alphas_cumprod[t]).sqrt()[:, None, None, None]
             loss = F.mse_loss(unet(a * x0 + s * noise, t).sample, noise)
-            lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup))
+            lr = learning_rate(cfg, step)
             for group in opt.param_groups:
                 group["lr"] = lr
             opt.zero_grad(set_to_none=True)
@@ -201,7 +247,7 @@ def train(images: np.ndarray, run_dir: str | Path, cfg: TrainConfig | None = Non
             if step % cfg.save_every == 0 or step == cfg.steps:
                 save()
             if cfg.sample_every and step % cfg.sample_every == 0:
-                ema_unet = make_unet(cfg)
+                ema_unet = make_unet(cfg).to(device)
                 ema.copy_to(ema_unet.parameters())
                 ema_unet.eval()
                 save_grid(sample_grid(ema_unet, scheduler), run_dir / f"samples_{step:06d}.png")

@@ -290,3 +290,73 @@ def save_animation(traj, path, fps: int = 8, max_frames: int = 60, sample: int =
     finally:
         plt.close(anim._fig)
     return path
+
+
+# --- experiments (gip.experiment) and lambda schedules ------------------------------------------------------
+
+
+def mean_std_table(df, by, metrics, digits: int = 3):
+    """A pandas DataFrame of ``mean ± std`` text cells of ``metrics`` grouped ``by`` (plus ``n``), for pages.
+
+    Constant columns (the same value in every row of a group, e.g. ``model_calls``) show the value alone.
+    """
+    import pandas as pd
+
+    g = df.groupby(list(by), sort=False)
+    out = pd.DataFrame({"n": g.size()})
+    for m in metrics:
+        mean, std = g[m].mean(), g[m].std(ddof=1).fillna(0.0)
+        out[m] = [f"{a:.{digits}g}" if s == 0 or np.isnan(s) else f"{a:.{digits}g} ± {s:.2g}" for a, s in zip(mean, std)]
+    return out
+
+
+def lambda_plot(settings: Mapping[str, object], model, ax=None) -> plt.Figure:
+    """lambda of every level (left) and the target's share of the noised signal ``lambda * sqrt(abar)``
+    (right), for each ``{label: gip.Settings}``, on the model's own levels t = T-1 .. 0.
+
+    The right panel is what eq. 3 actually mixes in: a lambda of 1 at a level where sqrt(abar) is 0.05
+    injects almost nothing of the target.
+    """
+    from . import lambdas
+    from .schedule import NoiseTables
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2))
+    for label, st in settings.items():
+        T = st.steps
+        taus = lambdas.level_taus(T, model.scheduler.alphas_cumprod, model.resolution, st.axis)
+        vals = np.array(lambdas.values(st.lam, T, taus))[1:]  # levels 0 .. T-1
+        tables = NoiseTables.from_scheduler(model.scheduler, T)
+        k = np.arange(T) * tables.stride
+        signal = np.sqrt(np.array(tables.abar))
+        a.plot(k, vals, label=label)
+        b.plot(k, vals * signal, label=label)
+    for ax_, ylab in ((a, "lambda of the level"), (b, "lambda * sqrt(abar)  (target signal mixed in)")):
+        ax_.set_xlabel("training timestep of the level (0 = clean, 999 = noise)")
+        ax_.set_ylabel(ylab)
+        ax_.invert_xaxis()
+        ax_.grid(alpha=0.3)
+    a.legend(fontsize=8)
+    fig.suptitle(f"{model.name} ({model.resolution}x{model.resolution})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def quality_cost_plot(df, y: str = "object_error", x: str = "model_calls", group: str = "sampler",
+                      label: str | None = None, ax=None) -> plt.Figure:  # fmt: skip
+    """Mean ± std of ``y`` against ``x`` for each ``group`` (a line per group, points annotated with
+    ``label`` when given); ``df`` is an experiment's rows (one per sample)."""
+    fig = ax.figure if ax is not None else plt.figure(figsize=(6.4, 4))
+    ax = ax or fig.add_subplot()
+    keys = [group] + ([label] if label and label != group else [])
+    for gname, part in df.groupby(group, sort=False):
+        s = part.groupby([x] + keys[1:], sort=True)[y].agg(["mean", "std"]).reset_index()
+        ax.errorbar(s[x], s["mean"], yerr=s["std"].fillna(0), fmt="o-", ms=5, capsize=3, label=str(gname))
+        if label and label != group:
+            for _, r in s.iterrows():
+                ax.annotate(str(r[label]), (r[x], r["mean"]), fontsize=9, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel(x)
+    ax.set_ylabel(f"{y} (mean ± std)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig

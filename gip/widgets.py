@@ -1,4 +1,4 @@
-"""Live widgets (ipywidgets): a trajectory slider and a parameter explorer that runs the sampler.
+"""Live widgets (ipywidgets): the parameter explorer that runs the sampler, and its trajectory scrubber.
 
 In Jupyter and Colab they respond; in the static HTML of the book they show their saved state (use
 :func:`gip.viz.scrubber` for a scrubber that works without a kernel).
@@ -10,12 +10,12 @@ import io
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-import torch
 
 from . import lambdas, viz
 from .errors import GipError
 from .models import Model
-from .schedule import count_model_calls, jump_schedule
+from .schedule import jump_schedule
+from .settings import Settings
 
 
 def figure_png(fig: plt.Figure, dpi: int = 80) -> bytes:
@@ -49,59 +49,56 @@ class TrajectoryScrubber(W.VBox):
         self.image.value = figure_png(viz.trajectory_figure(self.traj, s, self.sample, self.scale))
 
 
-class _CountingUNet(torch.nn.Module):
-    """Wraps a UNet and calls ``callback()`` after each evaluation (drives the progress bar)."""
 
-    def __init__(self, unet, callback):
-        super().__init__()
-        self.inner, self.callback = unet, callback
+def _standard(name: str, st: Settings, style: dict):
+    """The widget of a standard control, starting at the value in ``st``."""
+    lam = st.lam
+    p = getattr(lam, "p", 0.75)
+    kind = type(lam).__name__.lower() if isinstance(lam, lambdas._Parametric) else "linear"
+    make = {
+        "steps": lambda: W.IntSlider(value=st.steps, min=10, max=250, step=10, description="steps T", style=style),
+        "jump_length": lambda: W.IntSlider(value=st.jump_length, min=1, max=20, description="jump length j", style=style),
+        "jump_n_sample": lambda: W.IntSlider(value=st.jump_n_sample, min=1, max=10, description="resamples r", style=style),
+        "schedule": lambda: W.Dropdown(options=list(lambdas.SCHEDULES), value=kind, description="lambda schedule", style=style),
+        "p": lambda: W.FloatSlider(value=p, min=0.0, max=1.0, step=0.05, description="lambda p", style=style),
+        "lam_axis": lambda: W.Dropdown(options=["snr", "literal"], value=st.lam_axis, description="lambda axis", style=style),
+        "heat": lambda: W.Checkbox(value=st.heat is not None, description="heated mask", style=style),
+        "buffer": lambda: W.IntSlider(value=st.buffer, min=0, max=6, description="buffer b", style=style),
+        "mix": lambda: W.Dropdown(options=["noisy", "x0"], value=st.mix, description="mix", style=style),
+        "eta": lambda: W.FloatSlider(value=st.eta, min=0.0, max=1.0, step=0.1, description="eta", style=style),
+        "seed": lambda: W.IntText(value=0, description="seed", style=style),
+    }
+    if name not in make:
+        raise GipError(f"unknown control {name!r}: choose among {', '.join(make)}")
+    return make[name]()
 
-    @property
-    def config(self):
-        return self.inner.config
 
-    def forward(self, *args, **kwargs):
-        out = self.inner(*args, **kwargs)
-        self.callback()
-        return out
+GUIDED_CONTROLS = ("steps", "jump_length", "jump_n_sample", "schedule", "p", "lam_axis", "heat", "buffer", "seed")
+REPAINT_CONTROLS = ("steps", "jump_length", "jump_n_sample", "seed")
 
 
 class Explorer(W.VBox):
-    """Parameter explorer: steps, jump length, resamples, seed (and for guided mode the lambda schedule
-    and its p, heat, buffer).
+    """The live parameter explorer: controls for any :class:`gip.Settings` fields, a Run button with a
+    progress bar (a step callback counting model calls), the result row with its metrics, and a
+    :class:`TrajectoryScrubber` of the run.
 
-    The Run button calls :func:`gip.inpaint` (or :func:`gip.repaint` with ``guided=False``) with a
-    progress bar, then shows the result row and a :class:`TrajectoryScrubber`. ``result`` holds the
-    last :class:`gip.InpaintResult`; pass ``result=`` to show an earlier run without sampling.
+    ``controls``: names among ``steps, jump_length, jump_n_sample, schedule, p, lam_axis, heat, buffer, mix,
+    eta, seed`` (default: all that matter for the mode). ``settings``: the starting values (default
+    ``gip.Settings()``). Without a target it runs plain RePaint. ``result`` shows an earlier run without
+    sampling; ``run()`` runs the current settings and returns the :class:`gip.InpaintResult`.
     """
 
-    def __init__(self, scene, target=None, mask=None, model: Model | None = None, guided: bool = True,
-                 steps: int = 50, jump_length: int = 5, jump_n_sample: int = 2, seed: int = 0,
-                 p: float = 0.75, heat: bool = True, buffer: int = 2, max_frames: int = 120, result=None,
-                 schedule: str = "linear"):  # fmt: skip
+    def __init__(self, scene, target=None, mask=None, settings: Settings | None = None, controls=None,
+                 model: Model | None = None, silhouette=None, max_frames: int = 120, result=None):  # fmt: skip
         from .sampler import default_model
 
-        self.scene, self.target, self.mask = scene, target, mask
+        self.scene, self.target, self.mask, self.silhouette = scene, target, mask, silhouette
         self.model = model or default_model()
-        self.guided = guided and target is not None
+        self.base = settings or (Settings() if target is not None else Settings(buffer=0))
         self.max_frames = max_frames
+        names = controls or (GUIDED_CONTROLS if target is not None else REPAINT_CONTROLS)
         style = {"description_width": "110px"}
-        self.controls = {
-            "steps": W.IntSlider(value=steps, min=10, max=250, step=10, description="steps T", style=style),
-            "jump_length": W.IntSlider(value=jump_length, min=1, max=20, description="jump length j", style=style),
-            "jump_n_sample": W.IntSlider(value=jump_n_sample, min=1, max=10, description="resamples r", style=style),
-            "seed": W.IntText(value=seed, description="seed", style=style),
-        }
-        if self.guided:
-            if schedule not in lambdas.SCHEDULES:
-                raise GipError(f"unknown lambda schedule {schedule!r}: use one of {', '.join(lambdas.SCHEDULES)}")
-            self.controls |= {
-                "schedule": W.Dropdown(options=list(lambdas.SCHEDULES), value=schedule, description="lambda schedule",
-                                       style=style),  # fmt: skip
-                "p": W.FloatSlider(value=p, min=0.0, max=1.0, step=0.05, description="lambda p", style=style),
-                "heat": W.Checkbox(value=heat, description="heated mask", style=style),
-                "buffer": W.IntSlider(value=buffer, min=0, max=6, description="buffer b", style=style),
-            }
+        self.controls = {n: _standard(n, self.base, style) for n in names}
         self.button = W.Button(description="Run", button_style="primary", icon="play")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="model calls")
         self.status = W.Label()
@@ -117,54 +114,63 @@ class Explorer(W.VBox):
         if result is not None:
             self._show(result)
 
-    def settings(self) -> dict:
-        """The sampler keyword arguments the controls describe."""
-        c = {k: w.value for k, w in self.controls.items()}
-        kw = dict(steps=c["steps"], jump_length=c["jump_length"], jump_n_sample=c["jump_n_sample"], seed=c["seed"])
-        if self.guided:
-            kw |= dict(lam=lambdas.by_name(c["schedule"], c["p"]), heat=c["heat"], buffer=c["buffer"])
-        return kw
+    def settings(self) -> Settings:
+        """The :class:`gip.Settings` the controls describe (validated)."""
+        c = {k: w.value for k, w in self.controls.items() if k != "seed"}
+        kind, p = c.pop("schedule", None), c.pop("p", None)
+        if kind is not None or p is not None:
+            lam = self.base.lam
+            kind = kind or (type(lam).__name__.lower() if isinstance(lam, lambdas._Parametric) else "linear")
+            p = getattr(lam, "p", 0.75) if p is None else p
+            c["lam"] = lambdas.by_name(kind, p, getattr(lam, "lam_max", 1.0))
+        if "heat" in c:
+            c["heat"] = (self.base.heat or True) if c["heat"] else False
+        return self.base.replace(**c)
 
-    def _calls(self) -> int:
-        kw = self.settings()
-        return count_model_calls(kw["steps"], kw["jump_length"], kw["jump_n_sample"])
+    @property
+    def seed(self) -> int:
+        return int(self.controls["seed"].value) if "seed" in self.controls else 0
 
     def _update_cost(self) -> None:
-        self.status.value = f"{self._calls()} model calls per run"
+        try:
+            self.status.value = f"{self.settings().model_calls} model calls per run"
+        except GipError as e:
+            self.status.value = f"invalid: {e}"
 
     def run(self):
         """Run the sampler with the current settings; returns (and stores) the result."""
-        from . import sampler
+        from .sampler import inpaint
 
-        kw = self.settings()
-        n_entries = len(jump_schedule(kw["steps"], kw["jump_length"], kw["jump_n_sample"]))
+        st = self.settings()
+        n_entries = len(jump_schedule(st.steps, st.jump_length, st.jump_n_sample))
         stride = max(1, -(-n_entries // self.max_frames))
-        self.progress.max, self.progress.value = self._calls(), 0
+        self.progress.max, self.progress.value = st.model_calls, 0
         self.button.disabled = True
         self.status.value = "running..."
 
-        def tick():
-            self.progress.value += 1
+        def tick(step) -> None:
+            if step.down:
+                self.progress.value += 1
 
-        counted = Model(_CountingUNet(self.model.unet, tick), self.model.scheduler, self.model.name)
         try:
-            if self.guided:
-                res = sampler.inpaint(self.scene, self.target, self.mask, model=counted, record=stride,
-                                      progress=False, **kw)  # fmt: skip
-            else:
-                res = sampler.repaint(self.scene, self.mask, model=counted, record=stride, progress=False, **kw)
+            res = inpaint(self.scene, self.target, self.mask, st, model=self.model, seed=self.seed, record=stride,
+                          callback=tick, progress=False)  # fmt: skip
         finally:
             self.button.disabled = False
         self._show(res)
         return res
 
     def _show(self, res) -> None:
+        from .metrics import evaluate_samples
+
         self.result = res
         self.progress.max = max(res.model_calls, 1)
         self.progress.value = res.model_calls
-        self.status.value = f"{res.model_calls} model calls, {res.seconds:.1f} s"
+        m = evaluate_samples(res, self.scene, self.target, silhouette=self.silhouette)[0]
+        shown = [f"{k} {m[k]:.3g}" for k in ("object_error", "seam", "harmony") if k in m and m[k] == m[k]]
+        self.status.value = f"{res.model_calls} model calls, {res.seconds:.1f} s | " + ", ".join(shown)
         row = {"scene": self.scene, "fill mask": res.fill.astype(float)}
-        if self.guided:
+        if self.target is not None:
             row["target"] = self.target
         row["result"] = res.tensor
         self.image.value = figure_png(viz.show_row(row, scale=1.8))
@@ -174,11 +180,6 @@ class Explorer(W.VBox):
         self.view.children = children
 
 
-def explorer(scene, target=None, mask=None, model: Model | None = None, **kwargs) -> Explorer:
-    """Build an :class:`Explorer` (guided when a target is given; ``guided=False`` for RePaint)."""
-    return Explorer(scene, target, mask, model=model, **kwargs)
-
-
-def trajectory_slider(traj, sample: int = 0) -> TrajectoryScrubber:
-    """Build a live :class:`TrajectoryScrubber` for a recorded trajectory."""
-    return TrajectoryScrubber(traj, sample)
+def explorer(scene, target=None, mask=None, settings: Settings | None = None, **kwargs) -> Explorer:
+    """Build an :class:`Explorer` (guided when a target is given, plain RePaint otherwise)."""
+    return Explorer(scene, target, mask, settings, **kwargs)

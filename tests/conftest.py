@@ -45,3 +45,10 @@ def images16():
     fill = np.zeros((16, 16), bool)
     fill[4:12, 4:12] = True
     return scene, target, fill
+
+
+# Developer tools (model evaluation, data preparation) live in scripts/, outside the package.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))

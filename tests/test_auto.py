@@ -68,9 +68,11 @@ def test_parse_box():
 
 def test_compose_places_the_object_over_the_scene():
     scene = torch.rand(1, 3, 32, 32) * 2 - 1
-    target, fill0 = compose(scene, photo_on_white(), (8, 4, 16, 12), dilate=0)
-    _, fill1 = compose(scene, photo_on_white(), (8, 4, 16, 12), dilate=1)
+    target, fill0, sil = compose(scene, photo_on_white(), (8, 4, 16, 12), dilate=0)
+    assert np.array_equal(sil, fill0)  # without dilation the fill mask is the silhouette
+    _, fill1, sil1 = compose(scene, photo_on_white(), (8, 4, 16, 12), dilate=1)
     assert fill0[4:16, 8:24].any() and not fill0[:4].any() and not fill0[:, :8].any()  # inside the box only
+    assert np.array_equal(sil1, sil)  # dilation grows the fill mask, not the silhouette
     outside = torch.from_numpy(~fill0)[None, None].expand_as(scene)
     assert torch.equal(target[outside], scene[outside])  # no white background leaks into the target
     sil = torch.from_numpy(fill0)[None]
@@ -90,11 +92,13 @@ def test_auto_inpaint_picks_the_lowest_score(tiny_model):
     assert res.seeds == [0, 1, 2] and len(res.candidates) == len(res.scores) == len(res.metrics) == 3
     assert res.best == int(np.argmin(res.scores)) and torch.equal(res.tensor, res.candidates[res.best])
     assert len({round(s, 9) for s in res.scores}) == 3  # different seeds, different candidates
-    keep = torch.from_numpy(res.results[0].keep)[None, None].expand_as(scene)
+    keep = torch.from_numpy(gip.masks.scene_buffer(res.fill, res.settings.buffer))[None, None].expand_as(scene)
     for c in res.candidates:
         assert torch.equal(c[keep], scene[keep])  # the scene outside the fill + buffer is untouched
     assert res.image.size == (16, 16) and len(res.images) == 3
-    assert res.scores == [gip.metrics.combined_score(m) for m in res.metrics]
+    assert res.scores == pytest.approx([gip.metrics.selection_score(m) for m in res.metrics])
+    assert res.silhouette.sum() < res.fill.sum() and not (res.silhouette & ~res.fill).any()
+    assert res.model_calls == 3 * res.settings.model_calls
 
 
 def test_auto_inpaint_seed_list_batch_and_reproducibility(tiny_model):
@@ -103,7 +107,7 @@ def test_auto_inpaint_seed_list_batch_and_reproducibility(tiny_model):
     b = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=[5, 7], model=tiny_model, **FAST)
     assert torch.equal(a.candidates[0], b.candidates[1])  # a candidate is reproducible from its seed
     c = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=2, model=tiny_model, batch=True, **FAST)
-    assert len(c.candidates) == 2 and len(c.results) == 1 and c.results[0].tensor.shape[0] == 2
+    assert len(c.candidates) == 2 and c.model_calls == c.settings.model_calls  # one batched call
 
 
 def test_auto_inpaint_resize_scales_the_box(tiny_model):
@@ -118,8 +122,8 @@ def test_auto_inpaint_resize_scales_the_box(tiny_model):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(seed=1), "sets seed"),
-        (dict(num_samples=2), "sets num_samples"),
+        (dict(seed=1), "unknown setting 'seed'"),
+        (dict(steps=0), "steps must be"),
         (dict(seeds=0), "seeds must be"),
         (dict(seeds=[]), "seeds must be"),
         (dict(box=(10, 10, 10, 10)), "reaches past"),
@@ -147,7 +151,7 @@ def test_cli_auto_on_the_demo_images(tmp_path, capsys):
     for k in range(2):
         assert (tmp_path / f"out_seed{k}.png").is_file()
     err = capsys.readouterr().err
-    assert "seed 0: score" in err and "seed 1: score" in err and "(best)" in err
+    assert "seed 0: score" in err and "seed 1: score" in err and "(best)" in err and "object" in err
     with Image.open(SCENE) as sc:
         scene = np.asarray(sc.convert("RGB"))
     assert np.array_equal(best[:4], scene[:4])  # rows far above the box are the scene, bit for bit
@@ -193,14 +197,13 @@ def test_cli_auto_refuses_to_overwrite_inputs_and_missing_folders(tmp_path, caps
     assert "no such file" in capsys.readouterr().err and not (tmp_path / "o.png").exists()
 
 
-def test_auto_inpaint_default_schedule_is_a_floor(tiny_model):
+def test_auto_inpaint_uses_gips_settings(tiny_model):
     scene = torch.rand(1, 3, 16, 16) * 2 - 1
     res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, **FAST)
-    assert gip.auto.DEFAULT_SCHEDULE == ("floor", 0.3)
-    assert res.results[0].settings["lam"] == repr(gip.lambdas.Floor(p=0.3))
-    res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model,
-                           lam=gip.lambdas.Linear(p=0.75), **FAST)  # fmt: skip
-    assert res.results[0].settings["lam"] == repr(gip.lambdas.Linear(p=0.75))
+    assert res.settings == gip.Settings().replace(**FAST)
+    st = gip.Settings(lam=gip.lambdas.Floor(p=0.3), **FAST)
+    res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, settings=st)
+    assert res.settings.lam == gip.lambdas.Floor(p=0.3)
 
 
 def test_cli_auto_schedule_options(tmp_path, monkeypatch):
@@ -208,13 +211,13 @@ def test_cli_auto_schedule_options(tmp_path, monkeypatch):
     real = gip.auto.auto_inpaint
 
     def spy(*args, **kwargs):
-        seen["lam"] = kwargs["lam"]
+        seen["settings"] = kwargs["settings"]
         return real(*args, **kwargs)
 
     monkeypatch.setattr(gip.auto, "auto_inpaint", spy)
     out = tmp_path / "out.png"
     base = ["auto", SCENE, OBJ_RGBA, "--box", "4,8,24,10", "--seeds", "1", *CLI_FAST]
     assert cli.main([*base, "-o", str(out)]) == 0
-    assert seen["lam"] == gip.lambdas.Floor(p=0.3)
-    assert cli.main([*base, "-o", str(tmp_path / "lin.png"), "--schedule", "linear", "--p", "0.75"]) == 0
-    assert seen["lam"] == gip.lambdas.Linear(p=0.75)
+    assert seen["settings"].lam == gip.Settings().lam and seen["settings"].lam_axis == "snr"
+    assert cli.main([*base, "-o", str(tmp_path / "f.png"), "--schedule", "floor", "--p", "0.3", "--lam-axis", "literal"]) == 0
+    assert seen["settings"].lam == gip.lambdas.Floor(p=0.3) and seen["settings"].lam_axis == "literal"

@@ -36,8 +36,9 @@ def test_repaint_num_samples_and_keep_mask(files):
 
 
 def test_demo_writes_figure(tmp_path):
-    assert main(["demo", "-o", str(tmp_path / "d"), "--steps", "8", "--jump-length", "2", "--no-progress"]) == 0
-    for name in ("demo.png", "repaint.png", "guided.png"):
+    assert main(["demo", "-o", str(tmp_path / "d"), "--steps", "8", "--jump-length", "2", "--seeds", "2",
+                 "--no-progress"]) == 0  # fmt: skip
+    for name in ("demo.png", "repaint.png", "guided_seed0.png", "guided_seed1.png"):
         assert (tmp_path / "d" / name).stat().st_size > 0
 
 

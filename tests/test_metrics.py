@@ -91,18 +91,21 @@ def test_gradient_magnitude_of_a_ramp():
     assert np.abs(M.gradient_magnitude(np.zeros((3, 8, 8)))).max() == 0.0
 
 
-def test_seam_band_follows_fill_and_buffer_edges():
+def test_seam_band_follows_the_fill_edge_only():
     fill = masks.box(16, 5, 5, 6, 6)
     band = M.seam_band(fill, width=1)
     inner = ndimage.binary_erosion(fill)
     outer = ndimage.binary_dilation(fill, np.ones((3, 3), bool))
     np.testing.assert_array_equal(band, outer & ~inner)
-    keep_b = masks.scene_buffer(fill, 2)
-    band_b = M.seam_band(fill, keep_b, width=1)
-    assert band_b[2, 8] and band_b[3, 8]  # the buffer ring's outer edge (K_b starts at row 2)
-    assert not band_b[0, 8] and not band_b[8, 8]  # far scene and the fill's interior
-    with pytest.raises(gip.GipError, match="overlap"):
-        M.seam_band(fill, np.ones((16, 16), bool))
+    inner2 = ndimage.binary_erosion(fill, np.ones((3, 3), bool), iterations=2)
+    outer2 = ndimage.binary_dilation(fill, np.ones((3, 3), bool), iterations=2)
+    np.testing.assert_array_equal(M.seam_band(fill), outer2 & ~inner2)  # default width 2
+    corner = masks.box(16, 0, 0, 6, 6)  # the image border is not a seam
+    assert not M.seam_band(corner, 1)[0, :4].any() and M.seam_band(corner, 1)[0, 5]
+    with pytest.raises(gip.GipError, match="no longer takes the keep mask"):
+        M.seam_band(fill, masks.scene_buffer(fill, 2))  # the old (fill, keep) call
+    with pytest.raises(gip.GipError, match=">= 1"):
+        M.seam_band(fill, 0)
 
 
 def test_seam_visibility_copy_paste_scores_far_above_a_blend():
@@ -115,29 +118,33 @@ def test_seam_visibility_copy_paste_scores_far_above_a_blend():
     out = np.stack([paste, blend, scene])
     s = M.seam_visibility(out, scene, fill)
     paste_s, blend_s, scene_s = s["seam"]
-    assert paste_s > 5 * blend_s
-    assert blend_s < 1.5 and scene_s < 1.5  # no sharper than the scene's own texture
+    assert paste_s > 2.0 and paste_s > 5 * blend_s  # e^2: edges over 7x as strong as the scene's
+    assert blend_s < 0.5 and scene_s == 0.0  # the scene's own edges are the expected ones
+    assert s["log_ratio"][0] > 0  # too sharp
     assert s["seam_grad"][0] > 10 * s["seam_grad"][1]
     # per-sample: the batch gives the same numbers as one at a time
     assert M.seam_visibility(blend, scene, fill)["seam"][0] == pytest.approx(blend_s)
 
 
-def test_seam_visibility_sees_a_hard_buffer_ring():
-    """A ring pasted a different colour from the scene is a seam on K_b's edge, even if the fill is perfect."""
+@pytest.mark.parametrize("b", [1, 2, 3])
+def test_seam_visibility_sees_a_hard_buffer_ring(b):
+    """A ring pasted a different colour from the scene is a seam at the fill's edge, even if the fill is perfect."""
     scene = smooth_scene(1)
     fill = masks.box(H, 10, 10, 12, 12)
-    keep_b = masks.scene_buffer(fill, 2)
-    ring = ~fill & ~keep_b
+    ring = ~fill & ~masks.scene_buffer(fill, b)
     good = scene.copy()
     bad = np.where(ring, 0.9, scene)
-    s = M.seam_visibility(np.stack([good, bad]), scene, fill, keep_b)["seam"]
-    assert s[1] > 5 * s[0]
+    s = M.seam_visibility(np.stack([good, bad]), scene, fill)["seam"]
+    assert s[0] == 0.0 and s[1] > math.log(5)
 
 
 def test_combined_score():
     assert M.combined_score({"seam": 2.0, "fill_mse_heat": 0.25}) == pytest.approx(2.0 + 4 * 0.5 / 2)
     assert M.combined_score({"seam": 2.0, "fill_mse_heat": float("nan")}) == 2.0
     assert M.combined_score({"seam": 1.0, "fill_mse_heat": 0.0}) < M.combined_score({"seam": 1.0, "fill_mse_heat": 0.1})
+    # deprecated: with the object's metrics it is selection_score
+    m = {"seam": 0.3, "fill_mse_heat": 0.01, "object_ratio": 0.2, "harmony": 0.05}
+    assert M.combined_score(m) == M.selection_score(m) != M.combined_score({**m, "object_ratio": math.nan})
 
 
 def test_evaluate_on_a_run(tiny_model, images16):
@@ -146,7 +153,8 @@ def test_evaluate_on_a_run(tiny_model, images16):
                       progress=False)  # fmt: skip
     out = M.evaluate(res, scene, target)
     assert list(out) == [*M.METRIC_KEYS, *M.COST_KEYS]
-    assert all(isinstance(v, float) and math.isfinite(v) for v in out.values())
+    assert all(isinstance(v, float) for v in out.values())
+    assert all(math.isfinite(v) == (not k.startswith("object_")) for k, v in out.items())  # no silhouette: NaN
     assert out["keep_max"] == 0.0 and out["keep_mean"] == 0.0  # K_b is pasted exactly
     assert out["ring_mean"] > 0.0  # the buffer ring is generated
     assert out["model_calls"] == res.model_calls == 5
@@ -155,6 +163,29 @@ def test_evaluate_on_a_run(tiny_model, images16):
     assert out["fill_mse"] == pytest.approx((per[0]["fill_mse"] + per[1]["fill_mse"]) / 2)
     rep = M.evaluate(gip.repaint(scene, fill, model=tiny_model, steps=3, jump_n_sample=1, progress=False), scene, None)
     assert math.isnan(rep["fill_mse"]) and rep["ring_mean"] == 0.0 and rep["keep_max"] == 0.0
+
+
+def test_evaluate_with_a_silhouette_on_the_embedded_model(embedded_model):
+    """Sunglasses placed with gip.place_object: the object metrics are measured, the others unchanged."""
+    scene = gip.images.to_tensor(gip.assets.path("grinning"))
+    canvas, sil = gip.place_object(gip.assets.load("sunglasses-rgba64"), 32, (4, 8, 24, 10))
+    target = torch.where(torch.from_numpy(sil), gip.images.to_tensor(canvas), scene)
+    fill = ndimage.binary_dilation(sil, np.ones((3, 3), bool))
+    res = gip.inpaint(scene, target, fill, model=embedded_model, steps=10, jump_n_sample=1, buffer=1, seed=0,
+                      num_samples=2, progress=False)  # fmt: skip
+    out = M.evaluate(res, scene, target, silhouette=sil)
+    assert list(out) == [*M.METRIC_KEYS, *M.COST_KEYS]
+    assert all(isinstance(v, float) and math.isfinite(v) for v in out.values())
+    per = M.evaluate_samples(res, scene, target, silhouette=sil)
+    for p in per:
+        assert p["object_survived"] == float(p["object_ratio"] < M.SURVIVAL_THRESHOLD)
+        assert p["object_error"] > 0 and p["seam"] >= 0 and p["harmony"] >= 0
+        assert math.isfinite(M.selection_score(p))
+    assert out["object_survived"] == pytest.approx(np.mean([p["object_survived"] for p in per]))
+    plain = M.evaluate(res, scene, target)
+    for k in ("keep_max", "keep_mean", "ring_mean", "fill_mse", "fill_mse_heat", "fill_ssim"):
+        assert plain[k] == out[k]
+    assert math.isnan(M.selection_score(plain))  # no object_ratio: cannot be ranked
 
 
 def test_evaluate_copy_paste_mode_matches_the_target(tiny_model, images16):

@@ -99,7 +99,7 @@ def test_batched_samples_differ(tiny_model, images16):
 def test_recording_every_entry_and_with_stride(tiny_model, images16):
     scene, target, fill = images16
     n = len(gip.jump_schedule(12, 3, 2))
-    res = gip.inpaint(scene, target, fill, model=tiny_model, record=True, **FAST)
+    res = gip.inpaint(scene, target, fill, model=tiny_model, record=True, lam_axis="literal", **FAST)
     tr = res.trajectory
     assert len(tr) == n and tr.x_t.shape == (n, 1, 3, 16, 16) and tr.x_t.dtype == torch.float16
     assert tr.x0.shape == tr.known.shape == tr.target.shape == tr.generated.shape == tr.x_t.shape

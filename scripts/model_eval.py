@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .diffusion import q_sample
-from .metrics import masked_mse
-from .models import Model
+from gip.diffusion import q_sample
+from gip.metrics import masked_mse
+from gip.models import Model
 
 
 @torch.inference_mode()
@@ -51,7 +51,7 @@ def reconstruction(model: Model, x0: torch.Tensor, fill: np.ndarray, seed: int =
 
     Returns ``{"images": {method: (N, 3, H, W)}, "mse": {method: mean masked MSE}}``.
     """
-    from .sampler import repaint
+    from gip.sampler import repaint
 
     kw = dict(steps=50, jump_length=5, jump_n_sample=2, progress=False) | sampler_kwargs
     rep = torch.cat([repaint(x[None], fill, model=model, seed=seed + i, **kw).tensor for i, x in enumerate(x0)])

@@ -4,7 +4,8 @@ import numpy as np
 import torch
 
 import gip
-from gip import assets, evaluation
+from gip import assets
+import model_eval as evaluation
 from gip.images import to_tensor
 
 HELD_OUT = ("grinning", "crying", "boy", "bearded")

@@ -1,0 +1,134 @@
+"""The sampler's settings: one frozen object, validated once, shared by the API, the CLI, the explorer and
+the experiment runner.
+
+    s = gip.Settings(lam=gip.lambdas.Linear(p=0.75), buffer=2)       # the defaults, spelled out
+    s.replace(steps=100)                                             # a new Settings, validated again
+    gip.inpaint(scene, target, mask, settings=s, seed=1)             # or gip.inpaint(..., steps=100)
+    s.row()                                                          # flat columns for a DataFrame row
+
+Per-run arguments (seed, number of samples, device, recording, progress) are not settings: they are
+arguments of :func:`gip.inpaint`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import lambdas as lambdas_mod
+from . import masks
+from .errors import GipError
+from .schedule import count_model_calls
+
+
+def _whole(name: str, v: Any, low: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+        raise GipError(f"{name} must be a whole number >= {low}, got {v!r}")
+    return int(v)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of one guided-inpainting run (spec: method.md sections 3-4).
+
+    Attributes:
+        steps, jump_length, jump_n_sample: RePaint's T, j, r (model calls: :attr:`model_calls`).
+        lam: the lambda schedule (a number, ``gip.lambdas.Linear(p)`` and friends, or ``(t, T) -> float``);
+            0 = RePaint. Coerced with :func:`gip.lambdas.as_schedule`.
+        lam_axis, lam_reference: where the schedule is read: ``"snr"`` (the level of a ``lam_reference`` px
+            model with the same information, gip's default) or ``"literal"`` (``tau = (t + 1) / T``).
+        heat: the heated mask (``True``/a metric name/``gip.masks.Heat``/an (H, W) map; False = none).
+        buffer, buffer_metric: the scene-buffer width b in pixels (0 = none) and its distance.
+        mix: ``"noisy"`` (the paper's eq. 3 on noised images) or ``"x0"`` (variance-preserving).
+        eta: 1 = DDPM posterior sampling, 0 = deterministic DDIM-style steps.
+    """
+
+    steps: int = 50
+    jump_length: int = 5
+    jump_n_sample: int = 2
+    lam: Any = lambdas_mod.Linear(p=0.75)
+    lam_axis: Literal["snr", "literal"] = "snr"
+    lam_reference: int = 256
+    heat: Any = True
+    buffer: int = 2
+    buffer_metric: masks.Metric = "chessboard"
+    mix: Literal["noisy", "x0"] = "noisy"
+    eta: float = 1.0
+
+    def __post_init__(self):
+        steps = _whole("steps", self.steps, 1)
+        r = _whole("jump_n_sample", self.jump_n_sample, 1)
+        j = _whole("jump_length", self.jump_length, 1)
+        if r > 1 and j >= steps:
+            raise GipError(f"jump_length must be between 1 and steps - 1 = {steps - 1} when jump_n_sample > 1, got {j}")
+        buffer = _whole("buffer", self.buffer, 0)
+        if self.buffer_metric not in masks.METRICS:
+            raise GipError(f"unknown buffer metric {self.buffer_metric!r}: use one of {', '.join(masks.METRICS)}")
+        if self.mix not in ("noisy", "x0"):
+            raise GipError(f"mix must be 'noisy' (the paper's) or 'x0' (variance-preserving), got {self.mix!r}")
+        if isinstance(self.eta, bool) or not isinstance(self.eta, numbers.Real) or not 0.0 <= self.eta <= 1.0:
+            raise GipError(f"eta must be in [0, 1] (1 = DDPM, 0 = deterministic), got {self.eta!r}")
+        lambdas_mod.Axis(self.lam_axis, self.lam_reference)  # validates both
+        for name, value in (("steps", steps), ("jump_n_sample", r), ("jump_length", j), ("buffer", buffer),
+                            ("lam", lambdas_mod.as_schedule(self.lam)), ("heat", masks.as_heat(self.heat)),
+                            ("eta", float(self.eta))):  # fmt: skip
+            object.__setattr__(self, name, value)
+
+    @property
+    def axis(self) -> lambdas_mod.Axis:
+        return lambdas_mod.Axis(self.lam_axis, self.lam_reference)
+
+    @property
+    def model_calls(self) -> int:
+        """UNet evaluations of one run (the down-steps of the jump schedule)."""
+        return count_model_calls(self.steps, self.jump_length, self.jump_n_sample)
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied (and validated); unknown names are an error."""
+        unknown = sorted(set(changes) - set(FIELDS))
+        if unknown:
+            raise GipError(f"unknown setting {', '.join(map(repr, unknown))}: settings are {', '.join(FIELDS)}")
+        return dataclasses.replace(self, **changes)
+
+    def row(self) -> dict[str, Any]:
+        """Flat, table-friendly columns: every field (schedules and heat as short text, plus ``p`` and
+        ``lam_max``), and ``model_calls``."""
+        lam = self.lam
+        d = {f: getattr(self, f) for f in FIELDS}
+        d["lam"] = describe(lam)
+        d["p"] = getattr(lam, "p", None)
+        d["lam_max"] = getattr(lam, "lam_max", getattr(lam, "value", None))
+        d["heat"] = describe(self.heat)
+        d["model_calls"] = self.model_calls
+        return d
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def describe(value: Any) -> str:
+    """Short text for a schedule or heat recipe: ``linear(p=0.75)``, ``floor(p=0.3, lam_max=0.5)``,
+    ``constant(1.0)``, ``chessboard``, ``off``, ``custom``."""
+    if value is None:
+        return "off"
+    if isinstance(value, masks.Heat):
+        extra = [f"exponent={value.exponent:g}"] if value.exponent != 1 else []
+        extra += [f"ramp={value.ramp:g}"] if value.ramp is not None else []
+        return value.metric + (f"({', '.join(extra)})" if extra else "")
+    if isinstance(value, lambdas_mod.Constant):
+        return f"constant({value.value:g})"
+    if isinstance(value, lambdas_mod._Parametric):
+        name = type(value).__name__.lower()
+        lm = f", lam_max={value.lam_max:g}" if value.lam_max != 1 else ""
+        return f"{name}(p={value.p:g}{lm})"
+    return "custom"
+
+
+def resolve(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
+    """``settings`` (default: ``Settings()``) with keyword ``overrides`` applied; one validation."""
+    base = Settings() if settings is None else settings
+    if not isinstance(base, Settings):
+        raise GipError(f"settings must be a gip.Settings, got {type(base).__name__}: use gip.Settings(...)")
+    return base.replace(**overrides) if overrides else base
