@@ -175,7 +175,10 @@ def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, in
 
     Works in exported HTML with no kernel and no CDN (``FuncAnimation.to_jshtml``). Frames are spread
     over the whole trajectory; ``max_frames`` bounds the page size (about 10-20 KB per frame at 32x32).
+    It opens on the last frame (the result); the slider and the buttons go back to the noise.
     """
+    import re
+
     from IPython.display import HTML
 
     anim = scrubber_animation(traj, max_frames, sample, scale, interval)
@@ -183,6 +186,9 @@ def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, in
         html = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(anim._fig)
+    m = re.search(r"(anim[0-9a-f]+) = new Animation", html)
+    if m:  # matplotlib opens on frame 0 (pure noise): show the result first
+        html += f"<script>{m.group(1)}.set_frame({m.group(1)}.frames.length - 1);</script>"
     return HTML(html)
 
 

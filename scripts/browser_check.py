@@ -3,8 +3,9 @@
     python scripts/browser_check.py _build/html [--screenshots DIR] [--online]
 
 For every page: JavaScript/console errors (favicon 404s ignored), blank widget areas (ipywidgets views
-that rendered nothing, empty or zero-height widget containers) and horizontally clipped tables (wider
-than their container, with no scrollable ancestor). The window is 1280x900; the book is served on
+that rendered nothing, empty or zero-height widget containers), horizontally clipped tables (wider than
+their container, with no scrollable ancestor) and wide tables (they fit only by scrolling sideways;
+``--scrolling-tables-ok`` drops those). The window is 1280x900; the book is served on
 127.0.0.1 and, unless ``--online``, every other host is unreachable, as on an offline reader's machine.
 Full-page screenshots go to ``--screenshots`` or ``$GIP_SCREENSHOTS``. Exit code 1 when any page has a
 problem. Needs ``chromium`` and ``chromium-driver`` (Debian) and ``pip install selenium``.
@@ -12,7 +13,6 @@ problem. Needs ``chromium`` and ``chromium-driver`` (Debian) and ``pip install s
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import functools
 import http.server
@@ -29,6 +29,9 @@ SETTLE_S = 5  # after the load, widget views get this long to render
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium", "/usr/lib/chromium/chromium")
 DRIVERS = ("chromedriver", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
+# console messages that are not page errors: the favicon the server lacks, and pydata-sphinx-theme's
+# notice on a first visit (no stored light/dark mode yet)
+IGNORED = re.compile(r"favicon|Got invalid theme mode")
 
 
 def find_chromium() -> tuple[str, str] | None:
@@ -55,7 +58,7 @@ def make_driver(width: int = 1280, height: int = 900, online: bool = False):
     opts = webdriver.ChromeOptions()
     opts.binary_location = found[0]
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                f"--window-size={width},{height}", "--hide-scrollbars", "--no-first-run", "--mute-audio"):
+                f"--window-size={width},{height}", "--no-first-run", "--mute-audio"):
         opts.add_argument(arg)
     if not online:
         opts.add_argument("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
@@ -69,20 +72,30 @@ def make_driver(width: int = 1280, height: int = 900, online: bool = False):
 
 # Runs in the page; returns a list of problem strings (blank widgets and clipped tables).
 _LAYOUT_JS = r"""
-const out = [];
+const out = [], wideTables = arguments[0];
 const hidden = el => !el.getClientRects().length || el.closest('details:not([open])') !== null;
 const short = s => (s || '').replace(/\s+/g, ' ').trim().slice(0, 60);
 const where = el => {  // the section heading above an element
   const sec = el.closest('section'); const h = sec && sec.querySelector('h1, h2, h3');
   return h ? ` in section '${short(h.textContent).replace(/#$/, '')}'` : '';
 };
-// ipywidgets views: the embed manager renders each view next to its <script>; nothing there = blank
+// ipywidgets views: the embed manager (html-manager) renders each view into a div.widget-subarea it
+// inserts just before the view's <script>; none there, or an empty one = blank
+let state = {};
+try {
+  state = JSON.parse(document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]').textContent).state;
+} catch (e) {}
+const kind = id => {
+  const m = state[id]; if (!m) return 'widget';
+  const kids = ((m.state || {}).children || []).map(c => (state[c.replace('IPY_MODEL_', '')] || {}).model_name);
+  return m.model_name.replace(/Model$/, '') + (kids.includes('FloatProgressModel') ? ' (a progress bar)' : '');
+};
 document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').forEach(s => {
-  const box = s.parentElement;
-  const shown = [...box.children].some(c => c.tagName !== 'SCRIPT' && c.getBoundingClientRect().height > 0);
-  if (!shown && !hidden(box)) {
-    let id = ''; try { id = JSON.parse(s.textContent).model_id.slice(0, 8); } catch (e) {}
-    out.push(`blank widget: view ${id} rendered nothing${where(box)}`);
+  const prev = s.previousElementSibling;
+  const shown = prev && prev.classList.contains('widget-subarea') && prev.getBoundingClientRect().height > 0;
+  if (!shown && !hidden(s.parentElement)) {
+    let id = ''; try { id = JSON.parse(s.textContent).model_id; } catch (e) {}
+    out.push(`blank widget: ${kind(id)} view ${id.slice(0, 8)} rendered nothing${where(s)}`);
   }
 });
 // rendered widget containers (outermost only): zero height or no children
@@ -99,11 +112,15 @@ document.querySelectorAll('table').forEach((t, i) => {
   if (hidden(t) || !t.parentElement) return;
   const need = t.scrollWidth, have = t.parentElement.clientWidth;
   if (need <= have + 1) return;
+  const head = short([...t.querySelectorAll('tr:first-child > *')].map(c => c.textContent).join(' | '));
   for (let a = t; a && a !== document.body; a = a.parentElement) {
     const ox = getComputedStyle(a).overflowX;
-    if ((ox === 'auto' || ox === 'scroll') && a.scrollWidth > a.clientWidth) return;  // the reader can scroll
+    if ((ox === 'auto' || ox === 'scroll') && a.scrollWidth > a.clientWidth) {  // the reader can scroll
+      if (wideTables) out.push(`wide table #${i + 1} ('${head}'): ${need} px wide in a ${have} px column, ` +
+                               `scrolls sideways (the right-hand columns are cut off until scrolled)${where(t)}`);
+      return;
+    }
   }
-  const head = short(t.querySelector('th, td') ? [...t.querySelectorAll('tr:first-child > *')].map(c => c.textContent).join(' | ') : '');
   out.push(`clipped table #${i + 1} ('${head}'): ${need} px wide in a ${have} px container ` +
            `(overflow-x: ${getComputedStyle(t.parentElement).overflowX}), not scrollable${where(t)}`);
 });
@@ -113,34 +130,37 @@ return out;
 _SETTLED_JS = r"""
 return document.readyState === 'complete' &&
   [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
-    .every(s => [...s.parentElement.children].some(c => c.tagName !== 'SCRIPT'));
+    .every(s => s.previousElementSibling && s.previousElementSibling.classList.contains('widget-subarea'));
 """
 
 
 def console_errors(driver) -> list[str]:
-    """SEVERE browser-console entries since the last call (favicon 404s ignored)."""
+    """SEVERE browser-console entries since the last call (except :data:`IGNORED`: favicon 404s, theme notice)."""
     try:
         entries = driver.get_log("browser")
     except Exception as e:  # a driver without the legacy log endpoint
         return [f"cannot read the browser console: {e}"]
     return [f"console error: {e['message'][:300]}" for e in entries
-            if e.get("level") == "SEVERE" and "favicon" not in e.get("message", "")]  # fmt: skip
+            if e.get("level") == "SEVERE" and not IGNORED.search(e.get("message", ""))]  # fmt: skip
 
 
 def screenshot(driver, path: Path, max_height: int = 16000) -> None:
-    """A full-page PNG (up to ``max_height`` px) through the DevTools protocol; the viewport if that fails."""
+    """A full-page PNG (up to ``max_height`` px): the window is made as tall as the page, then restored."""
+    size = driver.get_window_size()
+    chrome_h = size["height"] - int(driver.execute_script("return window.innerHeight"))  # toolbars, if any
+    h = min(max_height, int(driver.execute_script("return document.documentElement.scrollHeight")))
     try:
-        h = min(max_height, int(driver.execute_script("return document.documentElement.scrollHeight")))
-        w = int(driver.execute_script("return document.documentElement.clientWidth"))
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True, "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}})
-        path.write_bytes(base64.b64decode(shot["data"]))
-    except Exception:
+        driver.set_window_size(size["width"], max(size["height"], h + chrome_h))
         driver.save_screenshot(str(path))
+    finally:
+        driver.set_window_size(size["width"], size["height"])
 
 
-def check_page(driver, url: str, screenshots: str | os.PathLike | None = None) -> list[str]:
+def check_page(driver, url: str, screenshots: str | os.PathLike | None = None, wide_tables: bool = True) -> list[str]:
     """Load ``url`` (file:// or http://127.0.0.1 only) and return its problems; [] when it looks right.
+
+    Problems: console errors, blank widgets, clipped tables (wider than their container, nothing scrolls)
+    and, with ``wide_tables``, tables that only fit by scrolling sideways (columns hidden at first sight).
 
     Waits at most ``WAIT_S`` s for the load, then ``SETTLE_S`` s for widget views to render. Saves a full-page
     screenshot to ``screenshots`` (default ``$GIP_SCREENSHOTS``) when set.
@@ -160,7 +180,7 @@ def check_page(driver, url: str, screenshots: str | os.PathLike | None = None) -
         WebDriverWait(driver, SETTLE_S).until(lambda d: d.execute_script(_SETTLED_JS))
     except TimeoutException:
         pass  # reported below as blank widgets
-    problems += console_errors(driver) + driver.execute_script(_LAYOUT_JS)
+    problems += console_errors(driver) + driver.execute_script(_LAYOUT_JS, wide_tables)
     folder = screenshots if screenshots is not None else os.environ.get("GIP_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -171,9 +191,10 @@ def check_page(driver, url: str, screenshots: str | os.PathLike | None = None) -
 
 
 def pages(html_dir: str | os.PathLike) -> list[Path]:
-    """Every HTML page of a build (not the theme's files under _static/_sources/_images)."""
+    """Every HTML page of a build (not the theme's files under _static/_sources/_images, nor redirects)."""
     root = Path(html_dir)
-    return sorted(p for p in root.rglob("*.html") if not SKIP_DIRS & set(p.relative_to(root).parts[:-1]))
+    found = [p for p in root.rglob("*.html") if not SKIP_DIRS & set(p.relative_to(root).parts[:-1])]
+    return sorted(p for p in found if 'http-equiv="Refresh"' not in p.read_text(errors="replace")[:500])
 
 
 @contextlib.contextmanager
@@ -200,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("html_dir", nargs="?", default="_build/html")
     ap.add_argument("--screenshots", default=os.environ.get("GIP_SCREENSHOTS"), help="folder for full-page PNGs")
     ap.add_argument("--online", action="store_true", help="let the browser reach other hosts (CDNs)")
+    ap.add_argument("--scrolling-tables-ok", action="store_true", help="do not report tables that scroll sideways")
     args = ap.parse_args(argv)
     root = Path(args.html_dir)
     found = pages(root)
@@ -212,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         with serve(root) as base:
             for page in found:
                 rel = page.relative_to(root).as_posix()
-                problems = check_page(driver, base + rel, args.screenshots)
+                problems = check_page(driver, base + rel, args.screenshots, wide_tables=not args.scrolling_tables_ok)
                 total += len(problems)
                 print(f"{rel}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
                 for p in problems:

@@ -57,3 +57,25 @@ def reconstruction(model: Model, x0: torch.Tensor, fill: np.ndarray, seed: int =
     rep = torch.cat([repaint(x[None], fill, model=model, seed=seed + i, **kw).tensor for i, x in enumerate(x0)])
     outs = {"RePaint": rep, "mean colour": mean_colour_fill(x0, fill), "biharmonic": biharmonic_fill(x0, fill)}
     return {"images": outs, "mse": {k: float(masked_mse(v, x0, fill).mean()) for k, v in outs.items()}}
+
+
+def insertion(model: Model, settings: dict, seeds=(0,), progress: bool = False):
+    """The held-out insertion pairs (``gip.assets.insertion_cases``) under each ``{label: gip.Settings}``:
+    a :class:`gip.experiment.Experiment` (one row per pair, setting and seed)."""
+    import gip
+
+    return gip.experiment.run(gip.assets.insertion_cases(model.resolution), settings, seeds=list(seeds), model=model,
+                              progress=progress)
+
+
+def insertion_summary(exp) -> "pd.DataFrame":
+    """Per setting: mean object error, its ratio to plain RePaint's on the same pair and seed, the
+    fraction of pairs where the object survives, seam and harmony."""
+    df = exp.df.copy()
+    base = df[df["label"] == "RePaint"].set_index(["case", "seed", "sample"])["object_error"]
+    df["vs_repaint"] = df["object_error"].to_numpy() / base.reindex(
+        list(zip(df["case"], df["seed"], df["sample"]))).to_numpy()  # fmt: skip
+    g = df.groupby("label", sort=False)
+    return g.agg(object_error=("object_error", "mean"), vs_repaint=("vs_repaint", "mean"),
+                 survived=("object_survived", "mean"), seam=("seam", "mean"), harmony=("harmony", "mean"),
+                 n=("object_error", "size"))  # fmt: skip

@@ -109,14 +109,17 @@ def test_check_page_finds_each_kind_of_problem(driver, tmp_path):
     bad.write_text(f"""<!DOCTYPE html><html><body>
         <div style="width: 400px; overflow-x: hidden">{wide}</div>
         <div style="width: 400px; overflow-x: auto">{wide}</div>
-        <div class="output"><script type="application/vnd.jupyter.widget-view+json">
+        <div class="output"><p>fallback text</p><script type="application/vnd.jupyter.widget-view+json">
             {{"version_major": 2, "version_minor": 0, "model_id": "abcdef0123456789"}}</script></div>
         <div class="jupyter-widgets widget-box"></div>
+        <div class="output"><div class="widget-subarea"><div class="jupyter-widgets widget-box">a rendered view</div>
+            </div><script type="application/vnd.jupyter.widget-view+json">{{"model_id": "1234"}}</script></div>
         <script>undefined_function_in_page();</script></body></html>""")
     problems = browser_check.check_page(driver, bad.as_uri())
     kinds = sorted(p.split(" (")[0].split(":")[0] for p in problems)
-    assert kinds == ["blank widget", "blank widget area", "clipped table #1", "console error"], problems
-    assert "in a 400 px container (overflow-x: hidden), not scrollable" in " ".join(problems)  # the auto one is fine
+    assert kinds == ["blank widget", "blank widget area", "clipped table #1", "console error", "wide table #2"], problems
+    assert "in a 400 px container (overflow-x: hidden), not scrollable" in " ".join(problems)
+    assert not any(p.startswith("wide") for p in browser_check.check_page(driver, bad.as_uri(), wide_tables=False))
     assert "undefined_function_in_page" in next(p for p in problems if p.startswith("console error"))
     with pytest.raises(ValueError, match="only opens file:// or 127.0.0.1"):
         browser_check.check_page(driver, "https://example.com/")
