@@ -116,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
 
     sub.add_parser("models", help="list the embedded models and known hub ids")
+
+    p = sub.add_parser("sweep", help="run a settings grid x seeds x inputs from a TOML config into one CSV (resumable; "
+                                     "scales out under accelerate launch)")  # fmt: skip
+    p.add_argument("config", help="the sweep's TOML file: [settings], [grid], [run] (format: README, help(gip.sweep))")
+    p.add_argument("-o", "--output", required=True,
+                   help="output table (.csv), one row per sample; units already in it are skipped")  # fmt: skip
+    p.add_argument("--device", default=None, help="cpu, cuda ... (default: accelerate's device for each process)")
+    p.add_argument("--no-progress", action="store_true")
     return ap
 
 
@@ -248,6 +256,17 @@ def _models() -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from .sweep import run
+
+    res = run(args.config, args.output, progress=not args.no_progress, device=args.device)
+    if res.df is not None:  # the main process
+        print(res.output)
+        print(f"{res.ran} of {res.units} units run on {res.processes} process(es), {res.skipped} already done; "
+              f"{len(res.df)} rows in {res.output}", file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -259,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "auto":
             return _auto(args)
+        if args.command == "sweep":
+            return _sweep(args)
         return _models()
     except GipError as e:
         print(f"gip: error: {e}", file=sys.stderr)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .images import to_uint8
+
 PARTS = ("x_t", "x0", "known", "target", "generated")
 
 
@@ -53,7 +55,7 @@ class Trajectory:
         t = self.frames[part]
         if t is None:
             raise KeyError(f"part {part!r} was not recorded (RePaint mode has no target)")
-        return ((t[:, sample].float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        return to_uint8(t[:, sample])
 
 
 class Recorder:

@@ -1,6 +1,6 @@
 """The sampler: ONE loop for RePaint and target-guided inpainting ("Fill in the ____").
 
-One down-step a -> b = a - 1 (``../shared/spec/method.md`` section 4):
+One down-step a -> b = a - 1 (``../shared/spec/method.md`` section 4), ``sampler="repaint"`` (the default):
 
 1. ``x_gen = reverse_step(model, x_a, a)``
 2. ``x_scn = q_sample(scene, b)``, ``x_tgt = q_sample(target, b)`` (independent noise; exact at b = -1)
@@ -8,6 +8,20 @@ One down-step a -> b = a - 1 (``../shared/spec/method.md`` section 4):
 4. eq. 4: ``x_b = K_b * x_scn + O * x_fill + B * x_gen`` (O fill region, K_b buffered keep, B the ring)
 
 Up-steps re-noise the whole image one level. With no target (or lam = 0) this is RePaint.
+
+The other samplers [ours] (``Settings.sampler``) differ only in how the known pixels enter a down-step:
+
+- ``"ddim"``: steps 1, 3, 4 as above, the reverse step with ``eta`` (0 = deterministic DDIM), but the scene
+  and target are noised along DDIM's deterministic forward path: ONE noise image each, drawn at the start,
+  ``x_scn = sqrt(abar_b) s + sqrt(1 - abar_b) eps_s`` at every level (blended with fresh noise as
+  ``sqrt(1 - eta^2) eps_s + eta z``; eta = 1 is exactly ``"repaint"``).
+- ``"projection"``: the known pixels are written into the model's clean estimate, then one step is taken
+  from it (DDNM/DiffPIR-style): ``x0' = K_b * scene + O * (Lambda_b * target + (1 - Lambda_b) * x0_hat) +
+  B * x0_hat``, ``x_b = step_from_x0(x_a, x0', a, b, eta)`` (eta = 0 DDIM, eta = 1 the DDPM posterior).
+  No scene or target noise is drawn; ``mix`` does not apply (the mix is always on clean images).
+
+Time travel (jump_length, jump_n_sample), heat, buffer and the lambda schedule mean the same for all three,
+and so does the model-call count. The per-step maths are the small pure functions of :mod:`gip.diffusion`.
 Every setting is a field of :class:`gip.Settings`; the loop reads them, and nothing else.
 """
 
@@ -27,7 +41,7 @@ from tqdm.auto import tqdm
 
 from . import lambdas as lambdas_mod
 from . import masks
-from .diffusion import q_sample, renoise, reverse_step
+from .diffusion import mix_noisy, mix_x0, paste, predict_x0, project_x0, q_sample, renoise, reverse_step, step_from_x0
 from .errors import GipError
 from .images import ImageLike, resize, resize_mask, to_mask_array, to_pil, to_tensor
 from .models import Model, load_model
@@ -65,7 +79,9 @@ class Step(NamedTuple):
     ``index`` of ``total`` entries; ``level`` formed (-1 = clean); ``down`` (a model call) or an up-step;
     ``lam`` the scalar lambda of the level; ``x`` the image after the entry. For down-steps also ``x0``
     (x0_hat), ``known`` (noised scene), ``target`` (noised target, None without one) and ``generated``
-    (the reverse step after eq. 3 inside the fill region); None on up-steps.
+    (the reverse step after eq. 3 inside the fill region); None on up-steps. With ``sampler="projection"``
+    ``known`` is the projected clean estimate x0' (scene and target written in), ``target`` is None and
+    ``generated`` is the step taken from x0' (= ``x``).
     """
 
     index: int
@@ -203,30 +219,43 @@ def inpaint(
     def noise(generator):
         return torch.randn(shape, generator=generator, device=dev, dtype=f32)
 
+    kind, eta = st.sampler, st.eta
+    fixed = kind == "ddim" and eta < 1.0  # DDIM's deterministic forward path for the known pixels
+
+    def paste_noise(generator, eps_fixed):
+        """The noise of one noised scene/target: fresh (repaint, ddim at eta = 1) or along the fixed path."""
+        if not fixed:
+            return noise(generator)
+        return eps_fixed if eta == 0.0 else math.sqrt(1.0 - eta**2) * eps_fixed + eta * noise(generator)
+
     t0 = time.perf_counter()
     x = noise(gen)
+    eps_s = noise(gen) if fixed else None
+    eps_g = noise(tgen) if fixed and g is not None else None
     with torch.inference_mode():
         for i, (down, a, b) in enumerate(tqdm(plan, desc="gip", disable=not progress, leave=False)):
             lam_b = lam_vals[b + 1]
             if down:
                 eps = unet(x.to(udtype), timesteps[a]).sample.to(f32)
-                abar_b = tables.abar_at(b)
-                x_gen, x0 = reverse_step(x, eps, tables.abar_at(a), abar_b, st.eta, gen)
-                x_scn = q_sample(s, abar_b, noise(gen))
-                x_tgt = None
-                x_fill = x_gen
-                if g is not None:
-                    x_tgt = q_sample(g, abar_b, noise(tgen))
-                    if lam_b > 0.0:
-                        L = lam_b * H
-                        if st.mix == "noisy":  # eq. 3
-                            x_fill = L * x_tgt + (1.0 - L) * x_gen
-                        else:
-                            r = math.sqrt(abar_b)
-                            x_fill = r * (L * g + (1.0 - L) * x0) + (x_gen - r * x0)
-                if x_fill is not x_gen:  # eq. 4; without guidance it is RePaint's paste
-                    x_gen = torch.where(O, x_fill, x_gen)
-                x = torch.where(K, x_scn, x_gen)
+                abar_a, abar_b = tables.abar_at(a), tables.abar_at(b)
+                L = lam_b * H if (g is not None and lam_b > 0.0) else 0.0
+                if kind == "projection":
+                    x0 = predict_x0(x, eps, abar_a)
+                    x_scn = project_x0(x0, s, g, L, K, O)  # x0' (the known pixels written in)
+                    x = x_gen = step_from_x0(x, x_scn, abar_a, abar_b, eta, gen)
+                    x_tgt = None
+                else:
+                    x_gen, x0 = reverse_step(x, eps, abar_a, abar_b, eta, gen)
+                    x_scn = q_sample(s, abar_b, paste_noise(gen, eps_s))
+                    x_tgt = None
+                    x_fill = x_gen
+                    if g is not None:
+                        x_tgt = q_sample(g, abar_b, paste_noise(tgen, eps_g))
+                        if lam_b > 0.0:
+                            x_fill = mix_noisy(x_gen, x_tgt, L) if st.mix == "noisy" else mix_x0(x_gen, x0, g, L, abar_b)
+                    if x_fill is not x_gen:  # eq. 4; without guidance it is RePaint's paste
+                        x_gen = torch.where(O, x_fill, x_gen)
+                    x = paste(x_scn, x_gen, x_gen, K, O)
                 step = Step(i, len(plan), b, True, lam_b, x, x0, x_scn, x_tgt, x_gen) if callbacks else None
             else:
                 x = renoise(x, tables.beta(b), noise(gen))

@@ -23,6 +23,10 @@ from .errors import GipError
 from .schedule import count_model_calls
 
 
+#: The samplers of :attr:`Settings.sampler` (see :mod:`gip.sampler`).
+SAMPLERS = ("repaint", "ddim", "projection")
+
+
 def _whole(name: str, v: Any, low: int) -> int:
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
         raise GipError(f"{name} must be a whole number >= {low}, got {v!r}")
@@ -43,6 +47,10 @@ class Settings:
         buffer, buffer_metric: the scene-buffer width b in pixels (0 = none) and its distance.
         mix: ``"noisy"`` (the paper's eq. 3 on noised images) or ``"x0"`` (variance-preserving).
         eta: 1 = DDPM posterior sampling, 0 = deterministic DDIM-style steps.
+        sampler: how the known pixels enter a down-step (:mod:`gip.sampler`): ``"repaint"`` (noised scene
+            and target pasted, the paper's; default), ``"ddim"`` (the same paste along DDIM's deterministic
+            forward path; use with ``eta=0``) or ``"projection"`` (scene and target written into the model's
+            clean estimate x0_hat, then one DDIM/DDPM step from it: few model calls) [ours].
     """
 
     steps: int = 50
@@ -56,6 +64,7 @@ class Settings:
     buffer_metric: masks.Metric = "chessboard"
     mix: Literal["noisy", "x0"] = "noisy"
     eta: float = 1.0
+    sampler: Literal["repaint", "ddim", "projection"] = "repaint"
 
     def __post_init__(self):
         steps = _whole("steps", self.steps, 1)
@@ -70,6 +79,9 @@ class Settings:
             raise GipError(f"mix must be 'noisy' (the paper's) or 'x0' (variance-preserving), got {self.mix!r}")
         if isinstance(self.eta, bool) or not isinstance(self.eta, numbers.Real) or not 0.0 <= self.eta <= 1.0:
             raise GipError(f"eta must be in [0, 1] (1 = DDPM, 0 = deterministic), got {self.eta!r}")
+        if self.sampler not in SAMPLERS:
+            raise GipError(f"unknown sampler {self.sampler!r}: use one of {', '.join(map(repr, SAMPLERS))} "
+                           "('repaint' = the paper's, 'ddim' = deterministic steps, 'projection' = few model calls)")
         lambdas_mod.Axis(self.lam_axis, self.lam_reference)  # validates both
         for name, value in (("steps", steps), ("jump_n_sample", r), ("jump_length", j), ("buffer", buffer),
                             ("lam", lambdas_mod.as_schedule(self.lam)), ("heat", masks.as_heat(self.heat)),

@@ -12,6 +12,7 @@ values is embedded, so keep the grid small (2-4 values per control).
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import itertools
@@ -26,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import GipError
+from .images import composite_on_white, load_image
 
 _CSS = """
 #{id} {{font: 13px/1.4 sans-serif; margin: .5em 0}}
@@ -41,20 +43,23 @@ _CSS = """
 #{id} td {{font-family: monospace; text-align: right}}
 """
 
+# Root-relative lookups: the root may not be in the document yet when a notebook front end runs the script.
 _JS = """(function () {
-  var id = %s, root = document.getElementById(id);
-  var data = JSON.parse(document.getElementById(id + "-data").textContent);
+  var id = %s, me = document.currentScript;
+  var root = me && me.parentElement ? me.parentElement : document.getElementById(id);
+  function el(suffix) { return root.querySelector("#" + id + suffix); }
+  var data = JSON.parse(el("-data").textContent);
   var ctrls = root.querySelectorAll("[data-gipx-control]");
   function update() {
     var key = [];
     for (var i = 0; i < ctrls.length; i++) {
       key.push(ctrls[i].value);
-      document.getElementById(id + "-v" + i).textContent = data.labels[i][+ctrls[i].value];
+      el("-v" + i).textContent = data.labels[i][+ctrls[i].value];
     }
     var run = data.runs[key.join("-")];
     if (!run) return;
-    run.images.forEach(function (src, j) { document.getElementById(id + "-img" + j).src = src; });
-    run.metrics.forEach(function (v, j) { document.getElementById(id + "-m" + j).textContent = v; });
+    run.images.forEach(function (src, j) { el("-img" + j).src = src; });
+    run.metrics.forEach(function (v, j) { el("-m" + j).textContent = v; });
   }
   for (var i = 0; i < ctrls.length; i++) {
     ctrls[i].addEventListener("input", update);
@@ -65,24 +70,27 @@ _JS = """(function () {
 
 
 def to_rgb(img: Any) -> Image.Image:
-    """PIL image, (H, W, 3) / (H, W) uint8 or [0, 1] float array, bool mask, or (1, 3, H, W) / (3, H, W)
-    tensor in [-1, 1] -> an RGB PIL image of the same size."""
+    """An image as an RGB PIL image of the same size. Accepts a path, a PIL image (RGBA composited on white,
+    as everywhere in gip), an (H, W, 3|4) / (H, W) uint8 or [0, 1] float array, a bool mask, or a
+    (1, 3, H, W) / (3, H, W) tensor in [-1, 1]."""
+    if isinstance(img, (str, os.PathLike)):
+        img = load_image(img)
     if isinstance(img, Image.Image):
-        return img.convert("RGB")
-    if type(img).__module__.startswith("torch"):  # a tensor in [-1, 1]; no torch import needed here
+        return composite_on_white(img)
+    if type(img).__module__.startswith("torch"):  # a tensor in [-1, 1]
         t = img.detach().float().cpu()
         t = t[0] if t.ndim == 4 and t.shape[0] == 1 else t
         if t.ndim != 3 or t.shape[0] != 3:
             raise GipError(f"an image tensor must be (1, 3, H, W) or (3, H, W), got {tuple(img.shape)}")
         img = ((t.clamp(-1, 1) + 1) / 2).permute(1, 2, 0).numpy()
     a = np.asarray(img)
-    if a.ndim == 3 and a.shape[2] in (1, 3, 4):
-        a = a[..., :3] if a.shape[2] > 1 else a[..., 0]  # RGBA: alpha dropped
-    if a.ndim != 2 and not (a.ndim == 3 and a.shape[2] == 3):
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim != 2 and not (a.ndim == 3 and a.shape[2] in (3, 4)):
         raise GipError(f"an image must be (H, W, 3) or (H, W), got shape {a.shape}: pass a PIL image, array or tensor")
     if a.dtype == np.bool_ or np.issubdtype(a.dtype, np.floating):  # masks and [0, 1] floats
         a = (np.clip(a.astype(np.float64), 0, 1) * 255).round()
-    return Image.fromarray(np.ascontiguousarray(np.clip(a, 0, 255).astype(np.uint8))).convert("RGB")
+    return composite_on_white(Image.fromarray(np.ascontiguousarray(np.clip(a, 0, 255).astype(np.uint8))))
 
 
 def png_uri(img: Image.Image, factor: int) -> str:
@@ -138,7 +146,8 @@ class StaticExplorer:
             A mapping with tuple keys (values in control order; a bare value for one control) or an iterable
             of ``(key, record)`` pairs whose key may also be a dict ``{control: value}``. ``images`` is one
             image, a list (panels "sample 1".."sample n") or a dict ``{label: image}``; an image is a PIL
-            image, an (H, W, 3) uint8 array, an (H, W) mask or a (1, 3, H, W) / (3, H, W) tensor in [-1, 1].
+            image, a path, an (H, W, 3) uint8 array, an (H, W) mask or a (1, 3, H, W) / (3, H, W) tensor in
+            [-1, 1] (see :func:`to_rgb`).
             All images (runs and references) must have the same H x W.
         controls: ordered ``{name: [values]}``. Numbers get a range slider over the value list, other values
             (bools, strings) a ``<select>``.
@@ -229,31 +238,40 @@ class StaticExplorer:
                                                  "metrics": {m: r.get(m) for m in metrics}}) for r in rows]  # fmt: skip
         return cls(pairs, controls, **kwargs)
 
-    def _repr_html_(self) -> str:
-        """The widget: a fresh random element id per call, so several explorers can share a page."""
-        uid = "gipx-" + uuid.uuid4().hex[:12]
-        esc = html.escape
+    @functools.cached_property
+    def _payload(self) -> dict:
+        """What the page embeds (encoded once): value labels, and per run key "i-j-k" its PNGs and metric texts."""
         runs = {"-".join(map(str, idx)): {"images": [png_uri(im, self.factor) for im in imgs.values()],
                                           "metrics": [_fmt(ms.get(m), self.digits) for m in self.metric_names]}
                 for idx, (imgs, ms) in self.runs.items()}  # fmt: skip
-        labels = [[str(v) for v in vals] for vals in self.controls.values()]
-        first = runs["-".join(["0"] * len(self.controls))]
+        refs = [png_uri(im, self.factor) for im in self.references.values()]
+        return {"labels": [[str(v) for v in vals] for vals in self.controls.values()], "runs": runs, "refs": refs}
+
+    def _control_html(self, uid: str, i: int, name: str) -> str:
+        """Control ``i``: a range slider over the value indices (numbers) or a <select>, and its value label."""
+        vals, labels, esc, cid = self.controls[name], self._payload["labels"][i], html.escape, f"{uid}-c{i}"
+        numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in vals)
+        if numeric:
+            widget = (f'<input type="range" id="{cid}" data-gipx-control min="0" max="{len(vals) - 1}" step="1" '
+                      f'value="0" aria-label="{esc(name)}">')  # fmt: skip
+        else:
+            opts = "".join(f'<option value="{k}">{esc(s)}</option>' for k, s in enumerate(labels))
+            widget = f'<select id="{cid}" data-gipx-control aria-label="{esc(name)}">{opts}</select>'
+        hidden = "" if numeric else " hidden"  # a select shows its value itself
+        return f'<label for="{cid}">{esc(name)} {widget}<output id="{uid}-v{i}"{hidden}>{esc(labels[0])}</output></label>'
+
+    def _repr_html_(self) -> str:
+        """The widget: a fresh random element id per call, so several explorers can share a page."""
+        uid, esc, data = "gipx-" + uuid.uuid4().hex[:12], html.escape, self._payload
+        first = data["runs"]["-".join(["0"] * len(self.controls))]  # shown before the script runs
         w, h = self.hw[1] * self.factor, self.hw[0] * self.factor
         out = [f'<div class="gip-explorer" id="{uid}"><style>{_CSS.format(id=uid)}</style>']
         if self.title:
             out.append(f"<strong>{esc(self.title)}</strong>")
         out.append('<div class="gipx-controls">')
-        for i, (name, vals) in enumerate(self.controls.items()):
-            cid, numeric = f"{uid}-c{i}", all(isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in vals)
-            if numeric:
-                widget = (f'<input type="range" id="{cid}" data-gipx-control min="0" max="{len(vals) - 1}" step="1" '
-                          f'value="0" aria-label="{esc(name)}">')  # fmt: skip
-            else:
-                opts = "".join(f'<option value="{k}">{esc(s)}</option>' for k, s in enumerate(labels[i]))
-                widget = f'<select id="{cid}" data-gipx-control aria-label="{esc(name)}">{opts}</select>'
-            out.append(f'<label for="{cid}">{esc(name)} {widget}<output id="{uid}-v{i}">{esc(labels[i][0])}</output></label>')
+        out += [self._control_html(uid, i, name) for i, name in enumerate(self.controls)]
         out.append('</div><div class="gipx-panels">')
-        panels = [(f"{uid}-ref{j}", png_uri(im, self.factor), k) for j, (k, im) in enumerate(self.references.items())]
+        panels = [(f"{uid}-ref{j}", src, k) for j, (src, k) in enumerate(zip(data["refs"], self.references))]
         panels += [(f"{uid}-img{j}", src, k) for j, (src, k) in enumerate(zip(first["images"], self.labels))]
         for pid, src, cap in panels:
             out.append(f'<figure><img id="{pid}" src="{src}" width="{w}" height="{h}" alt="{esc(cap)}">'
@@ -261,8 +279,8 @@ class StaticExplorer:
         out.append(f'</div><table class="gipx-metrics" id="{uid}-metrics">')
         for j, m in enumerate(self.metric_names):
             out.append(f'<tr><th>{esc(m)}</th><td id="{uid}-m{j}">{esc(first["metrics"][j])}</td></tr>')
-        data = json.dumps({"labels": labels, "runs": runs}).replace("</", "<\\/")
-        out.append(f'</table><script type="application/json" id="{uid}-data">{data}</script>')
+        blob = json.dumps({"labels": data["labels"], "runs": data["runs"]}).replace("</", "<\\/")
+        out.append(f'</table><script type="application/json" id="{uid}-data">{blob}</script>')
         out.append(f"<script>{_JS % json.dumps(uid)}</script></div>")
         return "\n".join(out)
 

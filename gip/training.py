@@ -29,6 +29,8 @@ from safetensors.torch import load_file, save_file
 from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
 
+from .images import to_uint8
+
 
 @dataclass
 class TrainConfig:
@@ -116,7 +118,7 @@ def sample_grid(unet: UNet2DModel, scheduler: DDPMScheduler, n: int = 16, steps:
     for t in sched.timesteps:
         eps = unet(x, t).sample
         x = sched.step(eps, t, x, generator=g).prev_sample
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    return to_uint8(x)
 
 
 def save_grid(images: np.ndarray, path: str | Path, cols: int = 8, scale: int = 2) -> None:

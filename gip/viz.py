@@ -186,6 +186,8 @@ def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, in
         html = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(anim._fig)
+    # matplotlib links Font Awesome 4 from a CDN (an error offline); the book's theme ships Font Awesome
+    html = re.sub(r'<link rel="stylesheet"\s+href="https://maxcdn[^"]*font-awesome[^"]*">', "", html)
     m = re.search(r"(anim[0-9a-f]+) = new Animation", html)
     if m:  # matplotlib opens on frame 0 (pure noise): show the result first
         html += f"<script>{m.group(1)}.set_frame({m.group(1)}.frames.length - 1);</script>"

@@ -97,6 +97,31 @@ def test_static_explorer_in_the_browser(driver, tmp_path):
     assert browser_check.console_errors(driver) == []
 
 
+def test_explorer_inserted_like_a_notebook_front_end(driver, tmp_path):
+    """JupyterLab sets innerHTML on an output node and re-creates the <script> tags; they run when attached."""
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "blank.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body></body></html>")
+    driver.get(page.as_uri())
+    browser_check.console_errors(driver)
+    driver.execute_script("""
+        const host = document.createElement('div');
+        host.innerHTML = arguments[0];
+        host.querySelectorAll('script').forEach(old => {
+            const s = document.createElement('script');
+            if (old.type) s.type = old.type;
+            s.id = old.id; s.textContent = old.textContent; old.replaceWith(s);
+        });
+        document.body.appendChild(host);""", _explorer()._repr_html_())
+    root = driver.find_element(By.CSS_SELECTOR, ".gip-explorer").get_attribute("id")
+    src0, _ = _state(driver, root)
+    driver.execute_script("const c = arguments[0]; c.value = 3; c.dispatchEvent(new Event('input'));",
+                          driver.find_element(By.ID, root + "-c0"))  # fmt: skip
+    assert _state(driver, root)[0] != src0 and driver.find_element(By.ID, root + "-v0").text == "1.0"
+    assert browser_check.console_errors(driver) == []
+
+
 def test_saved_explorer_page_loads_clean(driver, tmp_path):
     path = _explorer().save(tmp_path / "saved.html")
     assert browser_check.check_page(driver, path.as_uri(), screenshots=tmp_path / "shots") == []

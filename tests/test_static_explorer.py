@@ -144,3 +144,14 @@ def test_other_bad_runs():
         StaticExplorer({0.5: {"images": np.zeros((2, 3, 4, 5))}}, {"p": [0.5]})
     with pytest.raises(gip.GipError, match="same panels"):
         StaticExplorer({0: {"images": [_img(0)]}, 1: {"images": [_img(0), _img(1)]}}, {"p": [0, 1]})
+
+
+def test_to_rgb_accepts_paths_rgba_and_masks():
+    assert to_rgb(gip.assets.path("grinning")).size == (32, 32)
+    rgba = np.zeros((4, 4, 4), np.uint8)  # fully transparent -> white, as everywhere in gip
+    assert to_rgb(rgba).getpixel((0, 0)) == (255, 255, 255)
+    assert to_rgb(Image.fromarray(rgba, "RGBA")).getpixel((1, 1)) == (255, 255, 255)
+    assert to_rgb(np.eye(3, dtype=bool)).getpixel((1, 1)) == (255, 255, 255)
+    assert to_rgb(np.full((2, 2), 0.5)).getpixel((0, 0)) == (128, 128, 128)
+    with pytest.raises(gip.GipError, match="no such file"):
+        to_rgb("/nonexistent.png")
