@@ -9,8 +9,11 @@
    :func:`gip.metrics.selection_score` (lower is better; an output that lost the object never wins);
    return the best and all candidates.
 
-The settings are gip's defaults (:class:`gip.Settings`: the paper's linear schedule read on the
-resolution-matched axis), unless you pass others.
+The settings default to :data:`AUTO_SETTINGS`: gip's defaults with the floor schedule ``Floor(p=0.3)``
+(lambda never below 0.3) instead of the paper's ``Linear(p=0.75)``. Decided by measurement on the 16
+held-out pairs (2 seeds each, model card and book chapter 8): the floor keeps every object (glasses,
+sunglasses, top hats, crowns: 100 %) with a better seam and colour harmony, while the paper's schedule keeps
+the eye-band objects but redraws top hats as hair (66 % in all).
 
     res = gip.auto_inpaint(scene, "sunglasses.png", box=(4, 8, 24, 10), seeds=4)
     res.image.save("out.png"); print(res.scores)
@@ -31,7 +34,11 @@ from . import images
 from .errors import GipError
 from .images import ImageLike, alpha_to_mask, load_image, place_object, to_pil, to_tensor
 from .models import Model
+from . import lambdas
 from .settings import Settings
+
+#: The automated pipeline's settings: gip's defaults with a floor schedule (see the module docstring).
+AUTO_SETTINGS = Settings(lam=lambdas.Floor(p=0.3))
 
 
 @dataclass
@@ -202,7 +209,8 @@ def auto_inpaint(
         obj: the object (RGBA cut-out, or a photo on a plain background: see :func:`object_mask`).
         seeds: a count n (seeds 0..n-1) or a list of seeds.
         model: a :class:`gip.Model` (default: the embedded model).
-        settings, overrides: the sampler's :class:`gip.Settings` (default: gip's defaults) and single changes.
+        settings, overrides: the sampler's :class:`gip.Settings` (default :data:`AUTO_SETTINGS`) and single
+            changes.
         dilate: grow the fill mask by this many pixels around the silhouette (room for the model to blend).
         silhouette: an explicit silhouette for ``obj`` (H, W bool), instead of alpha/background removal.
         resize: resize the scene to the model's resolution first (the box is scaled with it).
@@ -213,7 +221,7 @@ def auto_inpaint(
     from .sampler import default_model
     from .settings import resolve
 
-    st = resolve(settings, overrides)
+    st = resolve(AUTO_SETTINGS if settings is None else settings, overrides)
     seed_list = list(range(int(seeds))) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
     if not seed_list or (isinstance(seeds, (int, np.integer)) and seeds < 1):
         raise GipError(f"seeds must be a count >= 1 or a non-empty list of seeds, got {seeds!r}")

@@ -1,4 +1,4 @@
-"""Command line: ``gip inpaint``, ``gip repaint``, ``gip demo``, ``gip auto``, ``gip models``.
+"""Command line: ``gip inpaint``, ``gip repaint``, ``gip demo``, ``gip auto``, ``gip sweep``, ``gip models``.
 
 Bad input exits with code 2 and one line ``gip: error: ...`` naming the problem and the fix; nothing is
 written then. Outputs are written atomically and never overwrite an input file.
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, lambdas
+from .auto import AUTO_SETTINGS
 from .errors import GipError
 from .settings import Settings, describe
 
@@ -23,14 +24,15 @@ def lambdas_desc(st: Settings) -> str:
 DEFAULTS = Settings()
 
 
-def _settings_args(g, guided: bool, buffer: int | None = None) -> None:
-    """The :class:`gip.Settings` options; every default is read from ``Settings()`` (never restated)."""
-    d = DEFAULTS
+def _settings_args(g, guided: bool, buffer: int | None = None, d: Settings = DEFAULTS) -> None:
+    """The :class:`gip.Settings` options; every default is read from ``d`` (``Settings()``; never restated)."""
     g.add_argument("--steps", type=int, default=d.steps, help=f"inference steps T (default {d.steps})")
     g.add_argument("--jump-length", type=int, default=d.jump_length, help=f"RePaint jump length j (default {d.jump_length})")
     g.add_argument("--jump-n-sample", type=int, default=d.jump_n_sample,
                    help=f"RePaint resamples r (default {d.jump_n_sample}; 1 = no resampling)")  # fmt: skip
     g.add_argument("--eta", type=float, default=d.eta, help=f"1 = DDPM, 0 = deterministic (default {d.eta:g})")
+    g.add_argument("--sampler", choices=["repaint", "ddim", "projection"], default=d.sampler,
+                   help=f"repaint (the paper's), ddim, or projection (x0-space, few steps) (default {d.sampler})")  # fmt: skip
     b = d.buffer if buffer is None else buffer
     g.add_argument("--buffer", type=int, default=b, help=f"scene-buffer width in pixels (default {b})")
     if guided:
@@ -47,16 +49,16 @@ def _settings_args(g, guided: bool, buffer: int | None = None) -> None:
         g.add_argument("--mix", choices=["noisy", "x0"], default=d.mix, help="noisy (paper) or x0 (variance-preserving)")
 
 
-def settings_from_args(args, guided: bool) -> Settings:
-    """The validated :class:`gip.Settings` of parsed options."""
+def settings_from_args(args, guided: bool, base: Settings = DEFAULTS) -> Settings:
+    """The validated :class:`gip.Settings` of parsed options (fields without an option come from ``base``)."""
     kw = dict(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample, eta=args.eta,
-              buffer=args.buffer)  # fmt: skip
+              buffer=args.buffer, sampler=args.sampler)  # fmt: skip
     if guided:
         kw.update(lam=lambdas.by_name(args.schedule, args.p, args.lam), lam_axis=args.lam_axis,
                   heat=False if args.no_heat else args.heat_metric, mix=args.mix)  # fmt: skip
     else:
         kw.update(lam=0.0, heat=False)
-    return DEFAULTS.replace(**kw)
+    return base.replace(**kw)
 
 
 def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
@@ -110,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-all", action="store_true", help="also write every candidate as OUT_seed<k>.png")
     p.add_argument("--dilate", type=int, default=1, help="grow the silhouette mask by this many pixels (default 1)")
     p.add_argument("--model", default=None, help="embedded name, local diffusers folder or hub id (default: embedded)")
-    _settings_args(p.add_argument_group("sampler"), guided=True)
+    _settings_args(p.add_argument_group("sampler (defaults: gip.auto.AUTO_SETTINGS)"), guided=True, d=AUTO_SETTINGS)
     p.add_argument("--resize", action="store_true", help="resize the scene to the model's resolution")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--no-progress", action="store_true")
@@ -222,7 +224,7 @@ def _auto(args) -> int:
     check_box(box, *load_image(args.scene).size)  # before loading the model
     if args.seeds < 1:
         raise GipError(f"--seeds must be >= 1, got {args.seeds}")
-    st = settings_from_args(args, guided=True)
+    st = settings_from_args(args, guided=True, base=AUTO_SETTINGS)
     inputs = [args.scene, args.object]
     out = Path(args.output)
     extra = [out.with_name(f"{out.stem}_seed{k}{out.suffix}") for k in range(args.seeds)] if args.save_all else []
@@ -257,9 +259,15 @@ def _models() -> int:
 
 
 def _sweep(args) -> int:
+    import torch.distributed as dist
+
     from .sweep import run
 
-    res = run(args.config, args.output, progress=not args.no_progress, device=args.device)
+    try:
+        res = run(args.config, args.output, progress=not args.no_progress, device=args.device)
+    finally:
+        if dist.is_available() and dist.is_initialized():  # under accelerate launch: a clean exit
+            dist.destroy_process_group()
     if res.df is not None:  # the main process
         print(res.output)
         print(f"{res.ran} of {res.units} units run on {res.processes} process(es), {res.skipped} already done; "

@@ -37,25 +37,35 @@ def step_from_x0(
     abar_prev: float,
     eta: float = 1.0,
     generator: torch.Generator | None = None,
+    eps: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One reverse step from ``x_t`` (at ``abar_t``) to ``abar_prev`` given a clean estimate ``x0``.
 
-    ``x_prev = sqrt(abar_prev) x0 + sqrt(1 - abar_prev - s^2) eps' + s z`` with ``s^2 = eta^2 beta~`` and
-    ``eps' = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t)`` the noise that ``x_t`` carries relative to ``x0``.
-    ``eta = 1``: a draw from the DDPM posterior ``N(mu~(x0, x_t), beta~)``; ``eta = 0``: the deterministic
-    DDIM step. At ``abar_prev >= 1`` (the clean level) it returns ``x0`` exactly. ``x0`` may be any clean
-    estimate: the model's (:func:`reverse_step`) or one with known pixels written in (:func:`project_x0`).
+    ``x_prev = sqrt(abar_prev) x0 + sqrt(1 - abar_prev - s^2) eps' + s z`` with ``s^2 = eta^2 beta~``.
+    ``eps'`` is ``eps`` when given (DDIM's and DDNM's form: the model's noise estimate), else the noise that
+    ``x_t`` carries relative to ``x0``, ``(x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t)``; then ``eta = 1`` is a
+    draw from the DDPM posterior ``N(mu~(x0, x_t), beta~)`` and ``eta = 0`` the deterministic DDIM step.
+    At ``abar_prev >= 1`` (the clean level) it returns ``x0`` exactly.
     """
     if abar_prev >= 1.0:
         return x0.clone()
     beta = 1.0 - abar_t / abar_prev
     var = eta**2 * (1.0 - abar_prev) / (1.0 - abar_t) * beta
     c = math.sqrt(max(1.0 - abar_prev - var, 0.0))
-    s = math.sqrt(1.0 - abar_t)  # eps' folded into two coefficients
-    x_prev = ((math.sqrt(abar_prev) - c * math.sqrt(abar_t) / s) * x0).add_(x_t, alpha=c / s)
+    if eps is None:  # eps' = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), folded into two coefficients
+        s = math.sqrt(1.0 - abar_t)
+        x_prev = ((math.sqrt(abar_prev) - c * math.sqrt(abar_t) / s) * x0).add_(x_t, alpha=c / s)
+    else:
+        x_prev = (math.sqrt(abar_prev) * x0).add_(eps, alpha=c)
     if var > 0.0:
         x_prev.add_(torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype), alpha=math.sqrt(var))
     return x_prev
+
+
+def noise_of(x_t: torch.Tensor, x0: torch.Tensor, abar: float) -> torch.Tensor:
+    """The noise ``x_t`` carries relative to a clean estimate: ``(x_t - sqrt(abar) x0) / sqrt(1 - abar)``
+    (the model's noise estimate made consistent with a clipped ``x0``)."""
+    return torch.add(x_t, x0, alpha=-math.sqrt(abar)).div_(math.sqrt(1.0 - abar))
 
 
 def reverse_step(
@@ -77,13 +87,9 @@ def reverse_step(
     x0 = predict_x0(x_t, eps, abar_t, clip)
     if clip:
         return step_from_x0(x_t, x0, abar_t, abar_prev, eta, generator), x0
-    beta = 1.0 - abar_t / abar_prev
-    var = eta**2 * (1.0 - abar_prev) / (1.0 - abar_t) * beta
-    c = math.sqrt(max(1.0 - abar_prev - var, 0.0))
-    x_prev = (math.sqrt(abar_prev) * x0).add_(eps, alpha=c)
-    if var > 0.0:
-        x_prev.add_(torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype), alpha=math.sqrt(var))
-    return x_prev, x0
+    if abar_prev >= 1.0:  # the old formula's value there (c = 0), kept bit for bit
+        return (math.sqrt(abar_prev) * x0).add_(eps, alpha=0.0), x0
+    return step_from_x0(x_t, x0, abar_t, abar_prev, eta, generator, eps=eps), x0
 
 
 # --- the pieces of one guided step (method.md section 4) ----------------------------------------------------
@@ -101,7 +107,9 @@ def mix_x0(x_gen: torch.Tensor, x0: torch.Tensor, target: torch.Tensor, lam: tor
     return r * (lam * target + (1.0 - lam) * x0) + (x_gen - r * x0)
 
 
-def paste(x_scn: torch.Tensor, x_fill: torch.Tensor, x_gen: torch.Tensor, keep: torch.Tensor, fill: torch.Tensor) -> torch.Tensor:
+def paste(
+    x_scn: torch.Tensor, x_fill: torch.Tensor, x_gen: torch.Tensor, keep: torch.Tensor, fill: torch.Tensor
+) -> torch.Tensor:
     """eq. 4: ``K_b x_scn + O x_fill + B x_gen`` (``keep`` = K_b, ``fill`` = O, the rest is the ring B)."""
     if x_fill is not x_gen:
         x_gen = torch.where(fill, x_fill, x_gen)

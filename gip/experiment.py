@@ -46,7 +46,12 @@ class Case:
 
 def _label(changes: Mapping[str, Any], st: Settings) -> str:
     """``"p=0.5, buffer=2"``: schedules and heat as :func:`gip.settings.describe` writes them."""
-    return ", ".join(f"{k}={describe(getattr(st, k)) if k in ('lam', 'heat') else v}" for k, v in changes.items())
+    def text(k: str, v: Any) -> str:
+        if k in ("lam", "heat"):
+            return describe(getattr(st, k))
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return ", ".join(f"{k}={text(k, v)}" for k, v in changes.items())
 
 
 def _apply(base: Settings, changes: Mapping[str, Any]) -> Settings:

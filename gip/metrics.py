@@ -22,7 +22,9 @@ scene with the object pasted on S, so on S the target is the object.
 ``object_error``    MSE output vs target on the silhouette S (the object's own pixels)
 ``object_ratio``    object_error / the error of the object-free scene on S: 0 = the object exactly,
                     1 = as far from it as no object at all (the object was deleted)
-``object_survived`` 1.0 if object_ratio < :data:`SURVIVAL_THRESHOLD`, else 0.0 (mean: survival rate)
+``object_ssim``     SSIM output vs target averaged over S: is the object's *structure* there (1 = same)
+``object_survived`` 1.0 if object_ratio < :data:`SURVIVAL_THRESHOLD` and object_ssim >= :data:`SURVIVAL_SSIM`,
+                    else 0.0 (mean: survival rate)
 ``seam``            |log| of the output's edge strength on the seam band (the same for every buffer
                     width) over the expected one (the scene with the object on S): 0 = natural; too
                     sharp (pasted) and too smooth (blurred, featureless, object gone) are > 0
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
 
 METRIC_KEYS = (
     "keep_max", "keep_mean", "ring_mean", "fill_mse", "fill_mse_heat", "fill_ssim",
-    "object_error", "object_ratio", "object_survived", "seam", "seam_grad", "harmony",
+    "object_error", "object_ratio", "object_ssim", "object_survived", "seam", "seam_grad", "harmony",
 )  # fmt: skip
 COST_KEYS = ("model_calls", "seconds")
 
@@ -67,6 +69,8 @@ COST_KEYS = ("model_calls", "seconds")
 #: ``grinning`` face (dilate 1, 50 steps): 0.12-0.13 where they survive (floor schedule), 0.76-0.85 where
 #: the model repainted the face's own eyes (linear schedule).
 SURVIVAL_THRESHOLD = 0.5
+#: ... and the object's structure must be there too: SSIM on its pixels at least this (see object_survived)
+SURVIVAL_SSIM = 0.4
 #: Smallest scene-vs-object MSE on the silhouette for which object_ratio is defined (RMS 0.01, about one
 #: grey level of 255): below it the object cannot be told from the scene, and uint8 rounding alone would
 #: swing the ratio.
@@ -259,10 +263,31 @@ def object_ratio(output, target, silhouette, scene) -> np.ndarray:
     return np.broadcast_to(_object_mse(out, tgt, sil) / ref, (out.shape[0],)).copy()
 
 
-def object_survived(output, target, silhouette, scene, threshold: float = SURVIVAL_THRESHOLD) -> np.ndarray:
-    """(N,) bool: :func:`object_ratio` < ``threshold`` (default :data:`SURVIVAL_THRESHOLD` = 0.5), i.e. the
-    output kept at least ~30 % of the object's contrast against the scene on the object's pixels."""
-    return object_ratio(output, target, silhouette, scene) < threshold
+def object_ssim(output, target, silhouette) -> np.ndarray:
+    """(N,) SSIM between output and target averaged over the object's own pixels (1 = the same structure).
+
+    The pixel error (:func:`object_ratio`) cannot tell a black top hat from dark hair in the same place;
+    SSIM compares local means, contrasts and correlations (the hat's brim and band against the hair's
+    texture), so it separates them.
+    """
+    out, tgt = _pair(output, target, "target")
+    sil = _silhouette(silhouette, out.shape[-2:])
+    return _masked_mean(ssim_map(out, tgt), sil.astype(np.float64))
+
+
+def object_survived(
+    output, target, silhouette, scene, threshold: float = SURVIVAL_THRESHOLD, min_ssim: float = SURVIVAL_SSIM
+) -> np.ndarray:
+    """(N,) bool: the object is in the picture: :func:`object_ratio` < ``threshold`` (at least ~30 % of the
+    object's contrast against the scene is kept on its pixels) **and** :func:`object_ssim` >= ``min_ssim``
+    (its structure, not just its colour, is there).
+
+    Both thresholds were set by looking at pictures: on the model card's held-out pairs, glasses and
+    sunglasses that a reader sees as glasses have SSIM 0.47-0.73, top hats redrawn as dark hair (a pixel
+    ratio of 0.06-0.09, i.e. "kept" by colour alone) 0.23-0.38, plain RePaint 0.08-0.16.
+    """
+    ratio = object_ratio(output, target, silhouette, scene)
+    return (ratio < threshold) & (object_ssim(output, target, silhouette) >= min_ssim)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -464,14 +489,15 @@ def evaluate_samples(
         mse_h = masked_mse(out, g, result.heat)
         ssim = masked_ssim(out, g, result.fill)
     if sil is None:
-        obj_err = obj_ratio = survived = nan
+        obj_err = obj_ratio = obj_ssim = survived = nan
     else:
         obj_err = object_error(out, g, sil)
         obj_ratio = object_ratio(out, g, sil, s)
-        survived = (obj_ratio < SURVIVAL_THRESHOLD).astype(np.float64)
+        obj_ssim = object_ssim(out, g, sil)
+        survived = ((obj_ratio < SURVIVAL_THRESHOLD) & (obj_ssim >= SURVIVAL_SSIM)).astype(np.float64)
     cols = dict(
         keep_max=pres["max"], keep_mean=pres["mean"], ring_mean=ring_mean, fill_mse=mse, fill_mse_heat=mse_h,
-        fill_ssim=ssim, object_error=obj_err, object_ratio=obj_ratio, object_survived=survived,
+        fill_ssim=ssim, object_error=obj_err, object_ratio=obj_ratio, object_ssim=obj_ssim, object_survived=survived,
         seam=seam["seam"], seam_grad=seam["seam_grad"], harmony=harmony(out, s, result.fill, sil),
     )  # fmt: skip
     return [{k: float(v[i]) for k, v in cols.items()} for i in range(n)]
@@ -507,7 +533,7 @@ def selection_score(metrics: Mapping[str, float], seam_weight: float = 0.5, harm
     """One number to rank candidates (seeds) of the same inputs, lower is better; deleting the object never
     improves it.
 
-    ``score = object_ratio + [object_ratio >= SURVIVAL_THRESHOLD]
+    ``score = object_ratio + [object not survived (see object_survived)]
     + seam_weight * seam / (seam + SEAM_SCALE) + harmony_weight * harmony / (harmony + HARMONY_SCALE)``
 
     The object term is scale-free (0 = the object exactly, 1 = deleted); a candidate whose object did not
@@ -528,9 +554,12 @@ def selection_score(metrics: Mapping[str, float], seam_weight: float = 0.5, harm
     if ratio is None or not math.isfinite(float(ratio)):
         return math.nan  # unknown whether the object survived: no rank (evaluate with the silhouette)
     ratio = float(ratio)
+    structure = metrics.get("object_ssim", 1.0)
+    structure = 1.0 if structure is None or not math.isfinite(float(structure)) else float(structure)
+    survived = ratio < SURVIVAL_THRESHOLD and structure >= SURVIVAL_SSIM
     return (
         ratio
-        + (0.0 if ratio < SURVIVAL_THRESHOLD else 1.0)
+        + (0.0 if survived else 1.0)
         + seam_weight * _bounded(metrics.get("seam"), SEAM_SCALE)
         + harmony_weight * _bounded(metrics.get("harmony"), HARMONY_SCALE)
     )

@@ -1,6 +1,7 @@
 """The sampler: ONE loop for RePaint and target-guided inpainting ("Fill in the ____").
 
-One down-step a -> b = a - 1 (``../shared/spec/method.md`` section 4), ``sampler="repaint"`` (the default):
+One down-step a -> b = a - 1 (book chapters 2-3; the README's method section), ``sampler="repaint"`` (the
+default):
 
 1. ``x_gen = reverse_step(model, x_a, a)``
 2. ``x_scn = q_sample(scene, b)``, ``x_tgt = q_sample(target, b)`` (independent noise; exact at b = -1)
@@ -17,8 +18,15 @@ The other samplers [ours] (``Settings.sampler``) differ only in how the known pi
   ``sqrt(1 - eta^2) eps_s + eta z``; eta = 1 is exactly ``"repaint"``).
 - ``"projection"``: the known pixels are written into the model's clean estimate, then one step is taken
   from it (DDNM/DiffPIR-style): ``x0' = K_b * scene + O * (Lambda_b * target + (1 - Lambda_b) * x0_hat) +
-  B * x0_hat``, ``x_b = step_from_x0(x_a, x0', a, b, eta)`` (eta = 0 DDIM, eta = 1 the DDPM posterior).
+  B * x0_hat``, then ``x_b = sqrt(abar_b) x0' + sqrt(1 - abar_b - s^2) eps_hat + s z`` with the model's
+  noise estimate eps_hat and ``s^2 = eta^2 beta~`` (eta = 0 DDIM; eta = 1 DDPM's variance): the model's own
+  step plus ``sqrt(abar_b) (x0' - x0_hat)``. At the last step ``x = x0'`` exactly.
   No scene or target noise is drawn; ``mix`` does not apply (the mix is always on clean images).
+
+Noise order (``"repaint"``; what a copy of the loop must follow to match it bit for bit): one generator
+seeded with ``seed`` draws x_T first; then per down-step the reverse step's noise, then the scene's noise;
+per up-step the re-noising noise. The target's noise comes from a second generator seeded by
+``_target_seed(seed)``, so the main stream is the same with or without a target.
 
 Time travel (jump_length, jump_n_sample), heat, buffer and the lambda schedule mean the same for all three,
 and so does the model-call count. The per-step maths are the small pure functions of :mod:`gip.diffusion`.
@@ -41,7 +49,8 @@ from tqdm.auto import tqdm
 
 from . import lambdas as lambdas_mod
 from . import masks
-from .diffusion import mix_noisy, mix_x0, paste, predict_x0, project_x0, q_sample, renoise, reverse_step, step_from_x0
+from .diffusion import (mix_noisy, mix_x0, noise_of, paste, predict_x0, project_x0, q_sample, renoise, reverse_step,
+                        step_from_x0)
 from .errors import GipError
 from .images import ImageLike, resize, resize_mask, to_mask_array, to_pil, to_tensor
 from .models import Model, load_model
@@ -239,10 +248,10 @@ def inpaint(
                 eps = unet(x.to(udtype), timesteps[a]).sample.to(f32)
                 abar_a, abar_b = tables.abar_at(a), tables.abar_at(b)
                 L = lam_b * H if (g is not None and lam_b > 0.0) else 0.0
-                if kind == "projection":
+                if kind == "projection":  # DDNM-style: x_b = sqrt(abar_b) x0' + c eps_hat + s z
                     x0 = predict_x0(x, eps, abar_a)
                     x_scn = project_x0(x0, s, g, L, K, O)  # x0' (the known pixels written in)
-                    x = x_gen = step_from_x0(x, x_scn, abar_a, abar_b, eta, gen)
+                    x = x_gen = step_from_x0(x, x_scn, abar_a, abar_b, eta, gen, eps=noise_of(x, x0, abar_a))
                     x_tgt = None
                 else:
                     x_gen, x0 = reverse_step(x, eps, abar_a, abar_b, eta, gen)
@@ -251,11 +260,13 @@ def inpaint(
                     x_fill = x_gen
                     if g is not None:
                         x_tgt = q_sample(g, abar_b, paste_noise(tgen, eps_g))
-                        if lam_b > 0.0:
-                            x_fill = mix_noisy(x_gen, x_tgt, L) if st.mix == "noisy" else mix_x0(x_gen, x0, g, L, abar_b)
-                    if x_fill is not x_gen:  # eq. 4; without guidance it is RePaint's paste
+                        if lam_b > 0.0 and st.mix == "noisy":
+                            x_fill = mix_noisy(x_gen, x_tgt, L)  # eq. 3
+                        elif lam_b > 0.0:
+                            x_fill = mix_x0(x_gen, x0, g, L, abar_b)
+                    if x_fill is not x_gen:  # eq. 3 inside the fill region (the generated part Step reports)
                         x_gen = torch.where(O, x_fill, x_gen)
-                    x = paste(x_scn, x_gen, x_gen, K, O)
+                    x = paste(x_scn, x_gen, x_gen, K, O)  # eq. 4: K_b the scene, O and the ring B x_gen
                 step = Step(i, len(plan), b, True, lam_b, x, x0, x_scn, x_tgt, x_gen) if callbacks else None
             else:
                 x = renoise(x, tables.beta(b), noise(gen))

@@ -4,13 +4,14 @@ and scaled out over processes (GPUs) with Hugging Face accelerate.
     gip sweep study.toml -o study.csv                                          # one process
     accelerate launch --num_processes 8 -m gip sweep study.toml -o study.csv   # 8 processes (GPUs)
 
-    res = gip.sweep.run("study.toml", "study.csv")    # the same from Python; res.df is the whole table
+    from gip import sweep
+    res = sweep.run("study.toml", "study.csv")        # the same from Python; res.df is the whole table
 
 The config (every section and key is optional; an empty file runs ``gip.Settings()`` on every held-out pair)::
 
-    [settings]                # the base gip.Settings: any field (steps, jump_length, jump_n_sample, lam,
-    steps = 50                #   lam_axis, lam_reference, heat, buffer, buffer_metric, mix, eta)
-    jump_n_sample = 2         #   plus p and lam_max, the parameters of the lambda schedule
+    [settings]                # the base gip.Settings: any of its fields (steps, jump_length, jump_n_sample,
+    steps = 50                #   lam, lam_axis, heat, buffer, mix, eta, ...) plus p and lam_max, the
+    jump_n_sample = 2         #   parameters of the lambda schedule
     lam = "linear"            # a schedule name (linear, cosine, step, floor, constant) or a number (constant)
     p = 0.75
     heat = true               # true / false / a metric name / a table {metric, exponent, ramp}
@@ -22,7 +23,7 @@ The config (every section and key is optional; an empty file runs ``gip.Settings
     [run]
     seeds = [0, 1, 2, 3, 4]   # a list, or a count n (seeds 0..n-1); default [0]
     samples = 1               # samples per seed, batched in one sampler call; default 1
-    model = "emoji-faces-32"  # embedded name, local diffusers folder or hub id; default the embedded model
+    model = "emoji-faces-32"  # embedded name, hub id or local diffusers folder (relative to the config file)
     cases = "insertion"       # the held-out pairs of gip.assets.insertion_cases ("insertion:N": the first N)
     resize = false            # resize the inputs of path cases to the model's resolution
 
@@ -47,10 +48,12 @@ other settings, another model or another ``samples`` are an error (write to a ne
 
 Scale-out: under ``accelerate launch --num_processes N`` every process reads the config and the output, takes
 its share of the missing units (``PartialState.split_between_processes``: contiguous, equal counts), runs
-them on its own device (``cuda:<local rank>``; ``--cpu`` for CPU processes) and writes its rows, after every
-unit, to a shard next to the output (``OUT.csv.part-<rank>-of-<N>``). After ``wait_for_everyone`` the main
-process gathers the shards into the output, in the one-process order, and removes them. Shards left by an
-interrupted run are merged into the output when the next run starts, so they resume too.
+them on its own device (``cuda:<local rank>``) and writes its rows, after every unit, to a shard next to the
+output (``OUT.csv.part-<rank>-of-<N>``). After ``wait_for_everyone`` the main process gathers the shards into
+the output, in the one-process order, and removes them. Shards left by an interrupted run are merged into the
+output when the next run starts, so they resume too. Several CPU processes (gloo):
+``accelerate launch --multi_gpu --num_processes N -m gip sweep ... --device cpu``; ``accelerate launch --cpu``
+starts a single process whatever ``--num_processes`` says, unless it is given an MPI hostfile.
 """
 
 from __future__ import annotations
@@ -443,7 +446,10 @@ def run(
     leftovers = _leftover_shards(out)
     done = _merge([read_table(out), *(read_table(p) for p in leftovers)])
     # CPU processes: `accelerate launch --cpu` (as Accelerator reads it) or --device cpu; gloo then, not nccl
-    cpu = parse_flag_from_env("ACCELERATE_USE_CPU") or (device is not None and torch.device(device).type == "cpu")
+    try:
+        cpu = parse_flag_from_env("ACCELERATE_USE_CPU") or (device is not None and torch.device(device).type == "cpu")
+    except RuntimeError:
+        raise GipError(f"unknown device {device!r}: use cpu, cuda, cuda:1 ...") from None
     state = PartialState(cpu=cpu, timeout=BARRIER_TIMEOUT)
     world, rank = state.num_processes, state.process_index
     try:

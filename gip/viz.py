@@ -310,11 +310,18 @@ def mean_std_table(df, by, metrics, digits: int = 3):
     """
     import pandas as pd
 
+    def num(v: float, d: int) -> str:  # 185 stays "185" (not "1.8e+02"), 0.12345 -> "0.123"
+        if np.isnan(v):
+            return "nan"
+        if float(v).is_integer() or abs(v) >= 10**d:
+            return f"{v:.0f}"
+        return f"{v:.{d}g}"
+
     g = df.groupby(list(by), sort=False)
     out = pd.DataFrame({"n": g.size()})
     for m in metrics:
         mean, std = g[m].mean(), g[m].std(ddof=1).fillna(0.0)
-        out[m] = [f"{a:.{digits}g}" if s == 0 or np.isnan(s) else f"{a:.{digits}g} ± {s:.2g}" for a, s in zip(mean, std)]
+        out[m] = [num(a, digits) if s == 0 or np.isnan(s) else f"{num(a, digits)} ± {num(s, 2)}" for a, s in zip(mean, std)]
     return out
 
 
@@ -338,27 +345,30 @@ def lambda_plot(settings: Mapping[str, object], model, ax=None) -> plt.Figure:
         signal = np.sqrt(np.array(tables.abar))
         a.plot(k, vals, label=label)
         b.plot(k, vals * signal, label=label)
-    for ax_, ylab in ((a, "lambda of the level"), (b, "lambda * sqrt(abar)  (target signal mixed in)")):
+    a.set_title("lambda", fontsize=10)
+    b.set_title("lambda * sqrt(abar): the target's signal mixed in", fontsize=10)
+    for ax_, ylab in ((a, "lambda"), (b, "lambda * sqrt(abar)")):
         ax_.set_xlabel("training timestep of the level (0 = clean, 999 = noise)")
         ax_.set_ylabel(ylab)
         ax_.invert_xaxis()
         ax_.grid(alpha=0.3)
     a.legend(fontsize=8)
-    fig.suptitle(f"{model.name} ({model.resolution}x{model.resolution})", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def quality_cost_plot(df, y: str = "object_error", x: str = "model_calls", group: str = "sampler",
-                      label: str | None = None, ax=None) -> plt.Figure:  # fmt: skip
+                      label: str | None = None, ax=None, errorbars: bool = True) -> plt.Figure:  # fmt: skip
     """Mean ± std of ``y`` against ``x`` for each ``group`` (a line per group, points annotated with
-    ``label`` when given); ``df`` is an experiment's rows (one per sample)."""
+    ``label`` when given); ``df`` is an experiment's rows (one per sample). ``errorbars=False`` for rates
+    (e.g. ``object_survived``), where a std of 0/1 values says little."""
     fig = ax.figure if ax is not None else plt.figure(figsize=(6.4, 4))
     ax = ax or fig.add_subplot()
     keys = [group] + ([label] if label and label != group else [])
     for gname, part in df.groupby(group, sort=False):
         s = part.groupby([x] + keys[1:], sort=True)[y].agg(["mean", "std"]).reset_index()
-        ax.errorbar(s[x], s["mean"], yerr=s["std"].fillna(0), fmt="o-", ms=5, capsize=3, label=str(gname))
+        err = s["std"].fillna(0) if errorbars else None
+        ax.errorbar(s[x], s["mean"], yerr=err, fmt="o-", ms=5, capsize=3, label=str(gname))
         if label and label != group:
             for _, r in s.iterrows():
                 ax.annotate(str(r[label]), (r[x], r["mean"]), fontsize=9, xytext=(4, 4), textcoords="offset points")

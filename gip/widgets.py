@@ -92,7 +92,12 @@ class Explorer(W.VBox):
                  model: Model | None = None, silhouette=None, max_frames: int = 120, result=None):  # fmt: skip
         from .sampler import default_model
 
-        self.scene, self.target, self.mask, self.silhouette = scene, target, mask, silhouette
+        from .images import to_tensor
+
+        # read paths / PIL / arrays once: the figures and the metrics need tensors
+        self.scene = to_tensor(scene, "scene")
+        self.target = None if target is None else to_tensor(target, "target")
+        self.mask, self.silhouette = mask, silhouette
         self.model = model or default_model()
         self.base = settings or (Settings() if target is not None else Settings(buffer=0))
         self.max_frames = max_frames

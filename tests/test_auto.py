@@ -200,10 +200,11 @@ def test_cli_auto_refuses_to_overwrite_inputs_and_missing_folders(tmp_path, caps
 def test_auto_inpaint_uses_gips_settings(tiny_model):
     scene = torch.rand(1, 3, 16, 16) * 2 - 1
     res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, **FAST)
-    assert res.settings == gip.Settings().replace(**FAST)
-    st = gip.Settings(lam=gip.lambdas.Floor(p=0.3), **FAST)
+    assert res.settings == gip.auto.AUTO_SETTINGS.replace(**FAST)
+    assert gip.auto.AUTO_SETTINGS == gip.Settings(lam=gip.lambdas.Floor(p=0.3))  # chosen by measurement
+    st = gip.Settings(**FAST)  # the paper's schedule, on request
     res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, settings=st)
-    assert res.settings.lam == gip.lambdas.Floor(p=0.3)
+    assert res.settings.lam == gip.lambdas.Linear(p=0.75)
 
 
 def test_cli_auto_schedule_options(tmp_path, monkeypatch):
@@ -218,6 +219,6 @@ def test_cli_auto_schedule_options(tmp_path, monkeypatch):
     out = tmp_path / "out.png"
     base = ["auto", SCENE, OBJ_RGBA, "--box", "4,8,24,10", "--seeds", "1", *CLI_FAST]
     assert cli.main([*base, "-o", str(out)]) == 0
-    assert seen["settings"].lam == gip.Settings().lam and seen["settings"].lam_axis == "snr"
-    assert cli.main([*base, "-o", str(tmp_path / "f.png"), "--schedule", "floor", "--p", "0.3", "--lam-axis", "literal"]) == 0
-    assert seen["settings"].lam == gip.lambdas.Floor(p=0.3) and seen["settings"].lam_axis == "literal"
+    assert seen["settings"] == gip.auto.AUTO_SETTINGS.replace(steps=10, jump_n_sample=1)
+    assert cli.main([*base, "-o", str(tmp_path / "f.png"), "--schedule", "linear", "--p", "0.75", "--lam-axis", "literal"]) == 0
+    assert seen["settings"].lam == gip.lambdas.Linear(p=0.75) and seen["settings"].lam_axis == "literal"

@@ -149,7 +149,11 @@ def test_survival(case, metrics):
     mixes = np.stack([a * case.target + (1 - a) * case.scene for a in (a_min - 0.02, a_min + 0.02)])
     np.testing.assert_allclose(M.object_ratio(mixes, case.target, case.sil, case.scene),
                                [(1 - a_min + 0.02) ** 2, (1 - a_min - 0.02) ** 2])  # fmt: skip
-    assert M.object_survived(mixes, case.target, case.sil, case.scene).tolist() == [False, True]
+    # ... but a faint ghost of the object is not "in the picture": the structure (SSIM) must be there too
+    assert M.object_survived(mixes, case.target, case.sil, case.scene).tolist() == [False, False]
+    assert (M.object_ssim(mixes, case.target, case.sil) < M.SURVIVAL_SSIM).all()
+    strong = np.stack([a * case.target + (1 - a) * case.scene for a in (0.5, 0.8)])
+    assert M.object_survived(strong, case.target, case.sil, case.scene).tolist() == [False, True]
 
 
 def test_object_metrics_errors(case):
@@ -276,3 +280,4 @@ def test_selection_score_never_rewards_deleting_the_object():
     assert math.isnan(M.selection_score({"seam": 0.1, "harmony": 0.1}))
     with pytest.raises(gip.GipError, match="sum to <= 1"):
         M.selection_score(deleted, seam_weight=0.8, harmony_weight=0.5)
+

@@ -67,7 +67,8 @@ def test_model_calls_are_exact(tiny_model, images16, sampler, T, j, r):
 @pytest.mark.parametrize("eta", [0.0, 1.0])
 def test_lambda_one_without_heat_or_buffer_pastes_the_target(tiny_model, images16, sampler, eta):
     scene, target, fill = images16
-    res = gip.inpaint(scene, target, fill, model=tiny_model, lam=1.0, heat=False, buffer=0, sampler=sampler, eta=eta, **FAST)
+    res = gip.inpaint(scene, target, fill, model=tiny_model, lam=1.0, heat=False, buffer=0, sampler=sampler, eta=eta,
+                      **FAST)  # fmt: skip
     F = torch.from_numpy(fill)
     assert torch.equal(res.tensor[0][:, F], target[0][:, F])
     assert torch.equal(res.tensor[0][:, ~F], scene[0][:, ~F])

@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 import gip
 import gip.sampler
@@ -111,6 +113,34 @@ def test_shards_of_an_interrupted_run_are_merged(tmp_path, calls, reference):
     pd.testing.assert_frame_equal(sweep.read_table(out).drop(columns="seconds"), reference.drop(columns="seconds"))
 
 
+def test_cases_from_files_and_plain_repaint(tmp_path, calls):
+    """[[run.cases]] tables: paths relative to the config; without a target, plain RePaint (whose rows record
+    lam = 0 and no heat, which resuming must accept)."""
+    (tmp_path / "img").mkdir()
+    for name, src in (("scene", "grinning"), ("target", "sunglasses")):
+        (tmp_path / "img" / f"{name}.png").write_bytes(gip.assets.path(src).read_bytes())
+    Image.fromarray(gip.masks.box(32, 4, 8, 24, 9).astype(np.uint8) * 255).save(tmp_path / "img" / "mask.png")
+    text = CONFIG.replace('cases = "insertion:2"', "").replace("p = [0.25, 0.75]", "") + """
+[[run.cases]]
+name = "plain"
+scene = "img/scene.png"
+mask = "img/mask.png"
+
+[[run.cases]]
+name = "sunglasses"
+scene = "img/scene.png"
+target = "img/target.png"
+mask = "img/mask.png"
+"""
+    out = tmp_path / "out.csv"
+    sweep.run(write_config(tmp_path, seeds=[0], text=text), out, progress=False, device="cpu")
+    df = sweep.read_table(out)
+    assert units(df) == [("plain", "base", 0), ("sunglasses", "base", 0)] and calls == [0, 0]
+    assert list(df["lam"]) == ["constant(0)", "linear(p=0.75)"] and df["fill_mse"].isna().tolist() == [True, False]
+    res = sweep.run(write_config(tmp_path, seeds=[0, 1], text=text), out, progress=False, device="cpu")
+    assert calls == [0, 0, 1, 1] and res.skipped == 2 and units(sweep.read_table(out))[1] == ("plain", "base", 1)
+
+
 def test_other_settings_in_the_output_are_an_error(tmp_path, calls, reference):
     out = tmp_path / "out.csv"
     reference.to_csv(out, index=False)
@@ -166,6 +196,7 @@ def test_bad_outputs(tmp_path, capsys, calls):
         ([str(cfg), "-o", str(cfg)], "must be a .csv file"),
         ([str(cfg), "-o", str(tmp_path / "no" / "o.csv")], "does not exist: create it first"),
         ([str(cfg), "-o", str(other)], "not a gip sweep table (no case, label, seed, sample column)"),
+        ([str(cfg), "-o", str(tmp_path / "o.csv"), "--device", "gpu"], "unknown device 'gpu'"),
     ]:
         assert main(["sweep", *args, "--no-progress"]) == 2
         assert match in capsys.readouterr().err

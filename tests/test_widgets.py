@@ -73,3 +73,10 @@ def test_explorer_repaint_mode_and_saved_result(tiny_model, inputs):
     assert res.model_calls == 10 and res.settings.lam == gip.lambdas.Constant(0.0)
     shown = widgets.explorer(scene, None, fill, model=tiny_model, result=res)
     assert shown.result is res and shown.progress.value == 10
+
+
+def test_explorer_accepts_paths_like_inpaint(tiny_model):
+    ex = widgets.explorer(gip.assets.path("grinning"), gip.assets.path("sunglasses"), gip.masks.box(32, 4, 8, 24, 9),
+                          gip.Settings(steps=4, jump_length=2, jump_n_sample=1), model=gip.load_model())  # fmt: skip
+    res = ex.run()
+    assert res.tensor.shape == (1, 3, 32, 32) and ex.image.value[:4] == b"\x89PNG"
