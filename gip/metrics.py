@@ -533,7 +533,8 @@ def selection_score(metrics: Mapping[str, float], seam_weight: float = 0.5, harm
     """One number to rank candidates (seeds) of the same inputs, lower is better; deleting the object never
     improves it.
 
-    ``score = object_ratio + [object not survived (see object_survived)]
+    ``score = object_ratio`` (object survived, see :func:`object_survived`) or ``1 + max(object_ratio,
+    SURVIVAL_THRESHOLD)`` (lost; a lost object whose colour is close still ranks below every survivor)
     + seam_weight * seam / (seam + SEAM_SCALE) + harmony_weight * harmony / (harmony + HARMONY_SCALE)``
 
     The object term is scale-free (0 = the object exactly, 1 = deleted); a candidate whose object did not
@@ -558,8 +559,7 @@ def selection_score(metrics: Mapping[str, float], seam_weight: float = 0.5, harm
     structure = 1.0 if structure is None or not math.isfinite(float(structure)) else float(structure)
     survived = ratio < SURVIVAL_THRESHOLD and structure >= SURVIVAL_SSIM
     return (
-        ratio
-        + (0.0 if survived else 1.0)
+        (ratio if survived else 1.0 + max(ratio, SURVIVAL_THRESHOLD))  # every loss ranks below every survivor
         + seam_weight * _bounded(metrics.get("seam"), SEAM_SCALE)
         + harmony_weight * _bounded(metrics.get("harmony"), HARMONY_SCALE)
     )

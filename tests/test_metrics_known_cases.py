@@ -281,3 +281,9 @@ def test_selection_score_never_rewards_deleting_the_object():
     with pytest.raises(gip.GipError, match="sum to <= 1"):
         M.selection_score(deleted, seam_weight=0.8, harmony_weight=0.5)
 
+
+
+def test_a_lost_object_never_outranks_a_kept_one():
+    kept = {"object_ratio": 0.49, "object_ssim": 0.41, "seam": 50.0, "harmony": 5.0}  # kept, ugly seam and colours
+    lost = {"object_ratio": 0.05, "object_ssim": 0.2, "seam": 0.0, "harmony": 0.0}  # right colour, no structure
+    assert M.selection_score(kept) < M.selection_score(lost)
