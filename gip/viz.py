@@ -189,8 +189,10 @@ def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, in
     # matplotlib links Font Awesome 4 from a CDN (an error offline); the book's theme ships Font Awesome
     html = re.sub(r'<link rel="stylesheet"\s+href="https://maxcdn[^"]*font-awesome[^"]*">', "", html)
     m = re.search(r"(anim[0-9a-f]+) = new Animation", html)
-    if m:  # matplotlib opens on frame 0 (pure noise): show the result first
-        html += f"<script>{m.group(1)}.set_frame({m.group(1)}.frames.length - 1);</script>"
+    if m:  # matplotlib opens on frame 0 (pure noise): show the result first, once its Animation exists
+        a = m.group(1)
+        html += (f"<script>(function go(n) {{ if (typeof {a} !== 'undefined') {a}.set_frame({a}.frames.length - 1);"
+                 f" else if (n > 0) setTimeout(function () {{ go(n - 1); }}, 50); }})(100);</script>")
     return HTML(html)
 
 
