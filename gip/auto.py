@@ -11,7 +11,7 @@
 
 The settings default to :data:`AUTO_SETTINGS`: gip's defaults with the floor schedule ``Floor(p=0.3)``
 (lambda never below 0.3) instead of the paper's ``Linear(p=0.75)``. Decided by measurement on the 16
-held-out pairs (2 seeds each, model card and book chapter 8): the floor keeps every object (glasses,
+held-out pairs (model card: 3 seeds each; book chapter 8): the floor keeps every object (glasses,
 sunglasses, top hats, crowns: 100 %) with a better seam and colour harmony, while the paper's schedule keeps
 the eye-band objects but redraws top hats as hair (66 % in all).
 
