@@ -29,7 +29,7 @@ def test_defaults_are_coerced_and_frozen():
      (dict(jump_n_sample=0), "jump_n_sample"), (dict(buffer=-1), "buffer"), (dict(mix="avg"), "mix"),
      (dict(eta=1.5), "eta"), (dict(lam=2.0), "lam"), (dict(lam_axis="log"), "lam_axis"),
      (dict(lam_reference=0), "lam_reference"), (dict(heat="manhattan"), "heat metric"),
-     (dict(buffer_metric="l3"), "buffer metric")],
+     (dict(buffer_metric="l3"), "buffer metric"), (dict(sampler="ddnm"), "sampler")],
 )  # fmt: skip
 def test_bad_settings_are_refused_once_with_a_clear_message(kw, match):
     with pytest.raises(gip.GipError, match=match):
