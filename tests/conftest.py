@@ -52,3 +52,14 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+
+def make_browser(*size):
+    """Headless Chromium (Selenium) for the browser tests, or skip with the install hint."""
+    pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
+    import browser_check
+
+    if browser_check.find_chromium() is None:
+        pytest.skip("no chromium/chromedriver found (PATH, /usr/bin/chromium, /usr/lib/chromium/chromedriver): "
+                    "apt-get install chromium chromium-driver")  # fmt: skip
+    return browser_check.make_driver(*size)

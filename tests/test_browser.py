@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import make_browser
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import browser_check  # noqa: E402
@@ -34,11 +36,7 @@ BOOK_PAGES = browser_check.pages(BOOK) if BOOK else []
 
 @pytest.fixture(scope="module")
 def driver():
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
-    if browser_check.find_chromium() is None:
-        pytest.skip("no chromium/chromedriver found (PATH, /usr/bin/chromium, /usr/lib/chromium/chromedriver): "
-                    "apt-get install chromium chromium-driver")  # fmt: skip
-    d = browser_check.make_driver()
+    d = make_browser()
     yield d
     d.quit()
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_browser
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import browser_check  # noqa: E402
@@ -165,11 +167,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver():
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
-    if browser_check.find_chromium() is None:
-        pytest.skip("no chromium/chromedriver found (PATH, /usr/bin/chromium, /usr/lib/chromium/chromedriver): "
-                    "apt-get install chromium chromium-driver")  # fmt: skip
-    d = browser_check.make_driver(WIDTH, HEIGHT)  # only 127.0.0.1 is reachable
+    d = make_browser(WIDTH, HEIGHT)  # only 127.0.0.1 is reachable
     yield d
     d.quit()
 
