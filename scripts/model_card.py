@@ -83,12 +83,14 @@ def insertion_grid(exp, path: Path, labels) -> None:
         rows.append(np.concatenate([np.pad(r, ((2, 2), (2, 2), (0, 0)), constant_values=255) for r in row], 1))
     img = np.concatenate(rows, 0)
     h, w = img.shape[:2]
-    fig = plt.figure(figsize=(w * 3 / 100, h * 3 / 100 + 0.4), dpi=100)
-    ax = fig.add_axes([0, 0, 1, h / (h + 40)])
+    head = 40  # px of column titles (two lines of 9 pt)
+    fig = plt.figure(figsize=(w * 3 / 100, (h * 3 + head) / 100), dpi=100)
+    ax = fig.add_axes([0, 0, 1, h * 3 / (h * 3 + head)])
     ax.imshow(img, interpolation="nearest")
     ax.axis("off")
     for k, title in enumerate(["scene", "target", *labels]):
-        fig.text((k + 0.5) / (2 + len(labels)), 1 - 15 / (h * 3 + 40), title, ha="center", va="center", fontsize=11)
+        fig.text((k + 0.5) / (2 + len(labels)), 1 - (head / 2) / (h * 3 + head), title.replace(", ", ",\n"),
+                 ha="center", va="center", fontsize=9)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
