@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence, Union
+from typing import IO, Callable, Sequence, Union
 
 import numpy as np
 import torch
@@ -210,10 +210,17 @@ def save_image(image: Image.Image | torch.Tensor, path: str | os.PathLike, prote
     fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None:
         raise GipError(f"{path}: unknown image extension; use .png or .jpg")
+    return write_atomic(path, lambda f: image.save(f, format=fmt))
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[IO], None], mode: str = "wb") -> Path:
+    """Write ``path`` atomically: ``write(f)`` fills a temporary file in the same folder, which then replaces
+    ``path`` in one rename; on any error the temporary file is removed and ``path`` is left as it was."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=".gip-", suffix=path.suffix, dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format=fmt)
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as f:
+            write(f)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import GipError
+from .images import write_atomic
 from .images import composite_on_white, load_image
 
 _CSS = """
@@ -290,8 +291,5 @@ class StaticExplorer:
         title = html.escape(self.title or "gip explorer")
         page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>\n'
                 f"<body>\n{self._repr_html_()}\n</body></html>\n")  # fmt: skip
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return write_atomic(path, lambda f: f.write(page), mode="w")
 

@@ -63,7 +63,6 @@ import glob
 import math
 import numbers
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -74,6 +73,7 @@ import pandas as pd
 from . import lambdas
 from .errors import GipError
 from .experiment import Case, grid
+from .images import write_atomic
 from .settings import FIELDS, Settings
 
 try:
@@ -350,14 +350,7 @@ def _order(df: pd.DataFrame, units: list[tuple[str, str, int]]) -> pd.DataFrame:
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     """Atomically: a temp file in the same folder, then a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=".gip-", suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            df.to_csv(f, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda f: df.to_csv(f, index=False), mode="w")
 
 
 def _same(a: Any, b: Any) -> bool:
