@@ -37,7 +37,7 @@ def _settings_args(g, guided: bool, buffer: int | None = None, d: Settings = DEF
     g.add_argument("--buffer", type=int, default=b, help=f"scene-buffer width in pixels (default {b})")
     if guided:
         lam = d.lam
-        name = type(lam).__name__.lower()
+        name = lambdas.name_of(lam)
         g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=name,
                        help=f"lambda schedule (default {name})")  # fmt: skip
         g.add_argument("--p", type=float, default=lam.p, help=f"schedule parameter p in [0, 1] (default {lam.p:g})")
@@ -181,7 +181,8 @@ def _demo(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import assets, masks
+    from .auto import compose
+    from .book import for_model
     from .images import save_image
     from .models import load_model
     from .sampler import inpaint
@@ -190,10 +191,11 @@ def _demo(args) -> int:
     out = Path(args.output)
     device, _ = _device_dtype(args)
     model = load_model(args.model, device=device)
-    scene, target = assets.load("grinning"), assets.load("sunglasses")
-    fill = masks.box(model.resolution, 4, 8, 24, 9)  # the eye band of a 32x32 face
+    book = for_model(model)  # the held-out grinning emoji, or a photo for a hub model (gip.book)
+    scene, fill = book.scene(), book.box(2, 7, 28, 11)  # the eye band, in face coordinates
+    target, _, _ = compose(scene, book.object("dark-sunglasses"), book.where(3, 8, 26, 9))
     st = DEFAULTS.replace(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample)
-    kw = dict(model=model, progress=not args.no_progress, resize=True)
+    kw = dict(model=model, progress=not args.no_progress)
     rep = inpaint(scene, None, fill, st.replace(buffer=0), seed=0, **kw)
     seeds = list(range(args.seeds))
     gui = [inpaint(scene, target, fill, st, seed=sd, **kw) for sd in seeds]

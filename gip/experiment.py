@@ -118,6 +118,23 @@ class Experiment:
         metrics = list(metrics or [c for c in DEFAULT_METRICS if c in self.df])
         return mean_std_table(self.df, by, metrics, digits)
 
+    def in_context(self, cases: Sequence[str] | None = None) -> "Experiment":
+        """Re-measure ``object_ssim`` and ``object_survived`` of ``cases`` (default: all) in context
+        (:func:`gip.metrics.object_ssim` with ``in_context=True``): for targets whose background around the
+        object is not the scene's (an object photo pasted as a box). Updates ``df`` in place; returns self."""
+        from . import metrics as M
+
+        for name in self.cases if cases is None else cases:
+            c, rows = self.cases[name], self.df.index[self.df["case"] == name]
+            if c.silhouette is None or not len(rows):
+                continue
+            out = torch.stack([self.images[i] for i in rows])
+            ssim = M.object_ssim(out, c.target, c.silhouette, in_context=True)
+            self.df.loc[rows, "object_ssim"] = ssim
+            kept = (self.df.loc[rows, "object_ratio"].to_numpy() < M.SURVIVAL_THRESHOLD) & (ssim >= M.SURVIVAL_SSIM)
+            self.df.loc[rows, "object_survived"] = kept.astype(float)
+        return self
+
     def image(self, case: str, label: str, k: int = 0) -> torch.Tensor:
         """The ``k``-th sample (seed-major) of one case and setting, (3, H, W)."""
         rows = self.df.index[(self.df["case"] == case) & (self.df["label"] == label)]

@@ -22,7 +22,7 @@ import math
 import numbers
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Literal, Sequence, Union
+from typing import Any, Callable, Literal, Sequence, Union
 
 import numpy as np
 
@@ -78,9 +78,10 @@ class _Parametric:
 
 @dataclass(frozen=True)
 class Linear(_Parametric):
-    """The paper's linear schedule: ``lam_max`` at tau = 1 falling linearly to 0 at tau = 1 - p."""
+    """The paper's linear schedule: ``lam_max`` at tau = 1 falling linearly to 0 at tau = 1 - p
+    (p = 1, gip's default: over the whole trajectory)."""
 
-    p: float = 0.75
+    p: float = 1.0
 
     def ramp(self, tau: float) -> float:
         if self.p == 0.0:
@@ -133,6 +134,14 @@ LambdaLike = Union[None, float, int, Callable[[int, int], float]]
 
 #: The parametric schedules by name (CLI ``--schedule``, the explorer's dropdown).
 SCHEDULES = {"linear": Linear, "cosine": Cosine, "step": Step, "floor": Floor}
+
+
+def name_of(lam: Any, default: str = "linear") -> str:
+    """The :data:`SCHEDULES` name of a parametric schedule (``Floor(p=0.3)`` -> ``"floor"``), ``"constant"`` for
+    :class:`Constant`, else ``default`` (a custom callable has no name)."""
+    if isinstance(lam, Constant):
+        return "constant"
+    return next((n for n, cls in SCHEDULES.items() if type(lam) is cls), default)
 
 
 def by_name(name: str, p: float, lam_max: float = 1.0) -> Callable[[int, int], float]:

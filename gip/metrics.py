@@ -263,20 +263,28 @@ def object_ratio(output, target, silhouette, scene) -> np.ndarray:
     return np.broadcast_to(_object_mse(out, tgt, sil) / ref, (out.shape[0],)).copy()
 
 
-def object_ssim(output, target, silhouette) -> np.ndarray:
+def object_ssim(output, target, silhouette, in_context: bool = False) -> np.ndarray:
     """(N,) SSIM between output and target averaged over the object's own pixels (1 = the same structure).
 
     The pixel error (:func:`object_ratio`) cannot tell a black top hat from dark hair in the same place;
     SSIM compares local means, contrasts and correlations (the hat's brim and band against the hair's
     texture), so it separates them.
+
+    ``in_context=True`` compares against the target on the object's pixels and the *output itself* around
+    them (:func:`in_context`): SSIM windows reach a few pixels past the silhouette, and a target whose
+    surroundings the output should replace (an object photographed on white, pasted as a box) would
+    otherwise count the ideal result -- the object blended into the scene -- as a loss.
     """
     out, tgt = _pair(output, target, "target")
     sil = _silhouette(silhouette, out.shape[-2:])
+    if in_context:
+        tgt = np.where(sil[None, None], tgt, out)
     return _masked_mean(ssim_map(out, tgt), sil.astype(np.float64))
 
 
 def object_survived(
-    output, target, silhouette, scene, threshold: float = SURVIVAL_THRESHOLD, min_ssim: float = SURVIVAL_SSIM
+    output, target, silhouette, scene, threshold: float = SURVIVAL_THRESHOLD, min_ssim: float = SURVIVAL_SSIM,
+    in_context: bool = False,
 ) -> np.ndarray:
     """(N,) bool: the object is in the picture: :func:`object_ratio` < ``threshold`` (at least ~30 % of the
     object's contrast against the scene is kept on its pixels) **and** :func:`object_ssim` >= ``min_ssim``
@@ -287,7 +295,7 @@ def object_survived(
     ratio of 0.06-0.09, i.e. "kept" by colour alone) 0.23-0.38, plain RePaint 0.08-0.16.
     """
     ratio = object_ratio(output, target, silhouette, scene)
-    return (ratio < threshold) & (object_ssim(output, target, silhouette) >= min_ssim)
+    return (ratio < threshold) & (object_ssim(output, target, silhouette, in_context) >= min_ssim)
 
 
 # ---------------------------------------------------------------------------------------------------------

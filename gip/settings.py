@@ -1,7 +1,7 @@
 """The sampler's settings: one frozen object, validated once, shared by the API, the CLI, the explorer and
 the experiment runner.
 
-    s = gip.Settings(lam=gip.lambdas.Linear(p=0.75), buffer=2)       # the defaults, spelled out
+    s = gip.Settings(lam=gip.lambdas.Linear(p=1.0), buffer=2)        # the defaults, spelled out
     s.replace(steps=100)                                             # a new Settings, validated again
     gip.inpaint(scene, target, mask, settings=s, seed=1)             # or gip.inpaint(..., steps=100)
     s.row()                                                          # flat columns for a DataFrame row
@@ -40,7 +40,9 @@ class Settings:
     Attributes:
         steps, jump_length, jump_n_sample: RePaint's T, j, r (model calls: :attr:`model_calls`).
         lam: the lambda schedule (a number, ``gip.lambdas.Linear(p)`` and friends, or ``(t, T) -> float``);
-            0 = RePaint. Coerced with :func:`gip.lambdas.as_schedule`.
+            0 = RePaint. Coerced with :func:`gip.lambdas.as_schedule`. Default: the paper's linear schedule
+            with p = 1, chosen by measurement on the 16 held-out insertion pairs (model card: every object
+            kept, against 85 % with p = 0.75, and a lower object error, seam and harmony).
         lam_axis, lam_reference: where the schedule is read: ``"snr"`` (the level of a ``lam_reference`` px
             model with the same information, gip's default) or ``"literal"`` (``tau = (t + 1) / T``).
         heat: the heated mask (``True``/a metric name/``gip.masks.Heat``/an (H, W) map; False = none).
@@ -56,7 +58,7 @@ class Settings:
     steps: int = 50
     jump_length: int = 5
     jump_n_sample: int = 2
-    lam: Any = lambdas_mod.Linear(p=0.75)
+    lam: Any = lambdas_mod.Linear(p=1.0)
     lam_axis: Literal["snr", "literal"] = "snr"
     lam_reference: int = 256
     heat: Any = True
@@ -132,7 +134,7 @@ def describe(value: Any) -> str:
     if isinstance(value, lambdas_mod.Constant):
         return f"constant({value.value:g})"
     if isinstance(value, lambdas_mod._Parametric):
-        name = type(value).__name__.lower()
+        name = lambdas_mod.name_of(value, default=type(value).__name__.lower())
         lm = f", lam_max={value.lam_max:g}" if value.lam_max != 1 else ""
         return f"{name}(p={value.p:g}{lm})"
     return "custom"

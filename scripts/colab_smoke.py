@@ -28,11 +28,12 @@ What it does (tests/test_colab_smoke.py runs it):
      git at the clone's HEAD, torch untouched, the embedded model's weights packaged;
    - cell 3 does what a Colab reader does with ``use_hub=True``: ``book = setup(use_hub=True,
      hub_model=<folder>)`` and one ``gip.inpaint`` at 256x256 (steps=2, jump_n_sample=1) on
-     ``book.demo("grinning")``, ``book.demo("sunglasses")`` and ``book.box(4, 8, 24, 9)``.
+     the book's photo inputs: ``book.scene()`` (the astronaut photo at 256x256), the sunglasses rendered at
+     256 px placed with ``book.where`` (face coordinates), ``book.box`` and ``book.cases()``.
 
    The folder is a RANDOM-INIT UNet2DModel of google/ddpm-ema-celebahq-256's configuration (113.7M
    parameters, 256x256) plus a DDPMScheduler, written with ``save_pretrained``: a SHAPE AND PATH CHECK of the
-   256x256 route (loading a diffusers folder, scaling the demo inputs and masks, sampling at 256x256), not a
+   256x256 route (loading a diffusers folder, the photo inputs and masks, sampling at 256x256), not a
    result: its output is noise. The real checkpoint cannot be downloaded on the project machines.
 
 Everything runs offline (``HF_HUB_OFFLINE=1``) except pip, which uses this machine's package indexes.
@@ -96,8 +97,13 @@ from gip.book import setup
 # a RANDOM-INIT model of google/ddpm-ema-celebahq-256's configuration: a shape/path check, not a result
 book = setup(use_hub=True, hub_model=MODEL_DIR)
 assert book.R == 256, book.R
-scene, target, mask = book.demo("grinning"), book.demo("sunglasses"), book.box(4, 8, 24, 9)
+assert book.photo == "astronaut-face", book.photo  # a real photo, not an upscaled emoji
+scene, mask = book.scene(), book.box(2, 7, 28, 11)
+target, _, silhouette = gip.auto.compose(scene, book.object("dark-sunglasses"), book.where(3, 8, 26, 9))
 assert tuple(scene.shape) == (1, 3, 256, 256) and mask.shape == (256, 256), (scene.shape, mask.shape)
+assert book.object("dark-sunglasses").width > 200 and not (silhouette & ~mask).any()
+case = book.cases()[0]
+assert case.name == "astronaut-face+glasses" and tuple(case.target.shape) == (1, 3, 256, 256), case.name
 res = gip.inpaint(scene, target, mask, model=book.model, steps=2, jump_n_sample=1, seed=0, progress=False)
 assert tuple(res.tensor.shape) == (1, 3, 256, 256), res.tensor.shape
 assert res.images[0].size == (256, 256) and bool(res.tensor.isfinite().all())

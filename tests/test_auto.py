@@ -204,7 +204,7 @@ def test_auto_inpaint_uses_gips_settings(tiny_model):
     assert gip.auto.AUTO_SETTINGS == gip.Settings(lam=gip.lambdas.Floor(p=0.3))  # chosen by measurement
     st = gip.Settings(**FAST)  # the paper's schedule, on request
     res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, settings=st)
-    assert res.settings.lam == gip.lambdas.Linear(p=0.75)
+    assert res.settings.lam == gip.lambdas.Linear(p=1.0)
 
 
 def test_cli_auto_schedule_options(tmp_path, monkeypatch):

@@ -36,3 +36,13 @@ def test_chapters_start_with_the_short_setup(path):
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert "from gip.book import setup" in code[1], f"{path.name}: the second code cell should call gip.book.setup()"
     assert all("!gip" not in c for c in code), f"{path.name}: call the CLI through sys.executable -m gip"
+    assert "book = setup(use_hub=USE_HUB)" in code[1] and "USE_HUB = False" in code[1], (
+        f"{path.name}: the setup cell should read `USE_HUB = False` then `book = setup(use_hub=USE_HUB)`")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_take_their_inputs_from_the_book(path):
+    # with a hub model the chapters must run on photos: no emoji loaded behind the book's back
+    code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    for call in ("gip.assets.", "book.demo(", "assets.load(", "load_model("):
+        assert call not in code, f"{path.name} calls {call}: use book.scene(), book.object(), book.cases()"

@@ -64,3 +64,11 @@ def test_by_name():
         lambdas.by_name("quadratic", 0.5)
     with pytest.raises(gip.GipError, match="p must be"):
         lambdas.by_name("floor", 1.5)
+
+
+def test_name_of_gives_the_cli_and_explorer_name():
+    assert lambdas.name_of(lambdas.Floor(p=0.3)) == "floor" and lambdas.name_of(lambdas.Cosine()) == "cosine"
+    assert lambdas.name_of(lambdas.Constant(0.5)) == "constant"
+    assert lambdas.name_of(lambda t, T: 0.0) == "linear" and lambdas.name_of(lambda t, T: 0.0, default="?") == "?"
+    for name in lambdas.SCHEDULES:
+        assert lambdas.name_of(lambdas.by_name(name, 0.5)) == name

@@ -287,3 +287,38 @@ def test_a_lost_object_never_outranks_a_kept_one():
     kept = {"object_ratio": 0.49, "object_ssim": 0.41, "seam": 50.0, "harmony": 5.0}  # kept, ugly seam and colours
     lost = {"object_ratio": 0.05, "object_ssim": 0.2, "seam": 0.0, "harmony": 0.0}  # right colour, no structure
     assert M.selection_score(kept) < M.selection_score(lost)
+
+
+def test_in_context_ssim_does_not_count_a_photo_targets_white_background_against_the_ideal():
+    # target = the object photographed on white, pasted as a box; the ideal output keeps the object and
+    # replaces the white with the face: against the target its SSIM is dragged down by the white around
+    # the object's rim, in context it is ~1; a deleted object stays low either way
+    case = make_case(2)
+    obj, sil = sunglasses()
+    box = np.zeros_like(sil)
+    ys, xs = np.nonzero(sil)
+    box[ys.min() - 1 : ys.max() + 2, xs.min() - 1 : xs.max() + 2] = True
+    photo = np.where(box, np.where(sil, obj, 1.0), case.scene)
+    ideal, deleted = case.outputs["a"], case.outputs["b"]
+    plain = M.object_ssim(np.stack([ideal]), photo, sil)[0]
+    ctx = M.object_ssim(np.stack([ideal, deleted]), photo, sil, in_context=True)
+    assert ctx[0] > 0.99 and ctx[0] - plain > 0.05
+    assert ctx[1] < M.SURVIVAL_SSIM
+    kept = M.object_survived(np.stack([ideal, deleted]), photo, sil, case.scene, in_context=True)
+    assert kept.tolist() == [True, False]
+
+
+def test_experiment_in_context_updates_the_table():
+    import torch
+    from conftest import make_tiny_model
+
+    case = make_case(2)
+    obj, sil = sunglasses()
+    t = lambda a: torch.from_numpy(a).float()[None]  # noqa: E731
+    c = gip.Case("photo", t(case.scene), t(np.where(case.fill, np.where(sil, obj, 1.0), case.scene)), case.fill, sil)
+    exp = gip.experiment.run([c], {"fast": gip.Settings(steps=4, jump_n_sample=1)}, seeds=[0], model=make_tiny_model(H))
+    before = exp.df["object_ssim"].copy()
+    exp.in_context()
+    out = exp.images[0][None]
+    assert exp.df["object_ssim"].iloc[0] == pytest.approx(M.object_ssim(out, c.target, sil, in_context=True)[0])
+    assert exp.df["object_ssim"].iloc[0] != before.iloc[0]
