@@ -24,7 +24,7 @@ from PIL import Image
 
 from . import assets, images, masks
 from .errors import GipError
-from .models import Model, load_model
+from .models import Model, embedded_models, load_model
 
 HUB_MODEL = "google/ddpm-ema-celebahq-256"
 #: the photo a hub model's chapters use, by a word in its id (faces otherwise)
@@ -107,8 +107,6 @@ def photo_for(model_id: str) -> str:
 
 def for_model(model: Model, fast: bool = False) -> Book:
     """A :class:`Book` around an already loaded model: emoji inputs for an embedded model, else a photo."""
-    from .models import embedded_models
-
     return Book(model=model, fast=fast, photo=None if model.name in embedded_models() else photo_for(model.name))
 
 
@@ -127,6 +125,5 @@ def setup(use_hub: bool = False, hub_model: str = HUB_MODEL, threads: int = 1, s
         return Book(model=load_model(), fast=fast)
     model = load_model(hub_model, device="cuda" if torch.cuda.is_available() else "cpu")
     photo = photo_for(hub_model) if photo is None else photo
-    if photo not in assets.photos():
-        raise GipError(f"no photo {photo!r}: choose one of {', '.join(assets.photos())}")
+    assets.photo_info(photo)  # a clear error for an unknown name, before any chapter cell runs
     return Book(model=model, fast=fast, photo=photo)

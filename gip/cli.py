@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __version__, lambdas
 from .auto import AUTO_SETTINGS
 from .errors import GipError
-from .settings import Settings, describe
+from .settings import SAMPLERS, Settings, describe
 
 
 def lambdas_desc(st: Settings) -> str:
@@ -31,7 +31,7 @@ def _settings_args(g, guided: bool, buffer: int | None = None, d: Settings = DEF
     g.add_argument("--jump-n-sample", type=int, default=d.jump_n_sample,
                    help=f"RePaint resamples r (default {d.jump_n_sample}; 1 = no resampling)")  # fmt: skip
     g.add_argument("--eta", type=float, default=d.eta, help=f"1 = DDPM, 0 = deterministic (default {d.eta:g})")
-    g.add_argument("--sampler", choices=["repaint", "ddim", "projection"], default=d.sampler,
+    g.add_argument("--sampler", choices=SAMPLERS, default=d.sampler,
                    help=f"repaint (the paper's), ddim, or projection (x0-space, few steps) (default {d.sampler})")  # fmt: skip
     b = d.buffer if buffer is None else buffer
     g.add_argument("--buffer", type=int, default=b, help=f"scene-buffer width in pixels (default {b})")

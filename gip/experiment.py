@@ -131,8 +131,7 @@ class Experiment:
             out = torch.stack([self.images[i] for i in rows])
             ssim = M.object_ssim(out, c.target, c.silhouette, in_context=True)
             self.df.loc[rows, "object_ssim"] = ssim
-            kept = (self.df.loc[rows, "object_ratio"].to_numpy() < M.SURVIVAL_THRESHOLD) & (ssim >= M.SURVIVAL_SSIM)
-            self.df.loc[rows, "object_survived"] = kept.astype(float)
+            self.df.loc[rows, "object_survived"] = M.survived(self.df.loc[rows, "object_ratio"], ssim).astype(float)
         return self
 
     def image(self, case: str, label: str, k: int = 0) -> torch.Tensor:

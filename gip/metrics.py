@@ -271,7 +271,7 @@ def object_ssim(output, target, silhouette, in_context: bool = False) -> np.ndar
     texture), so it separates them.
 
     ``in_context=True`` compares against the target on the object's pixels and the *output itself* around
-    them (:func:`in_context`): SSIM windows reach a few pixels past the silhouette, and a target whose
+    them: SSIM windows reach a few pixels past the silhouette, and a target whose
     surroundings the output should replace (an object photographed on white, pasted as a box) would
     otherwise count the ideal result -- the object blended into the scene -- as a loss.
     """
@@ -280,6 +280,12 @@ def object_ssim(output, target, silhouette, in_context: bool = False) -> np.ndar
     if in_context:
         tgt = np.where(sil[None, None], tgt, out)
     return _masked_mean(ssim_map(out, tgt), sil.astype(np.float64))
+
+
+def survived(ratio, ssim, threshold: float = SURVIVAL_THRESHOLD, min_ssim: float = SURVIVAL_SSIM):
+    """The survival rule on computed numbers (arrays or floats): ``ratio < threshold`` and ``ssim >= min_ssim``
+    (see :func:`object_survived`)."""
+    return (np.asarray(ratio) < threshold) & (np.asarray(ssim) >= min_ssim)
 
 
 def object_survived(
@@ -295,7 +301,7 @@ def object_survived(
     ratio of 0.06-0.09, i.e. "kept" by colour alone) 0.23-0.38, plain RePaint 0.08-0.16.
     """
     ratio = object_ratio(output, target, silhouette, scene)
-    return (ratio < threshold) & (object_ssim(output, target, silhouette, in_context) >= min_ssim)
+    return survived(ratio, object_ssim(output, target, silhouette, in_context), threshold, min_ssim)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -497,15 +503,15 @@ def evaluate_samples(
         mse_h = masked_mse(out, g, result.heat)
         ssim = masked_ssim(out, g, result.fill)
     if sil is None:
-        obj_err = obj_ratio = obj_ssim = survived = nan
+        obj_err = obj_ratio = obj_ssim = kept = nan
     else:
         obj_err = object_error(out, g, sil)
         obj_ratio = object_ratio(out, g, sil, s)
         obj_ssim = object_ssim(out, g, sil)
-        survived = ((obj_ratio < SURVIVAL_THRESHOLD) & (obj_ssim >= SURVIVAL_SSIM)).astype(np.float64)
+        kept = survived(obj_ratio, obj_ssim).astype(np.float64)
     cols = dict(
         keep_max=pres["max"], keep_mean=pres["mean"], ring_mean=ring_mean, fill_mse=mse, fill_mse_heat=mse_h,
-        fill_ssim=ssim, object_error=obj_err, object_ratio=obj_ratio, object_ssim=obj_ssim, object_survived=survived,
+        fill_ssim=ssim, object_error=obj_err, object_ratio=obj_ratio, object_ssim=obj_ssim, object_survived=kept,
         seam=seam["seam"], seam_grad=seam["seam_grad"], harmony=harmony(out, s, result.fill, sil),
     )  # fmt: skip
     return [{k: float(v[i]) for k, v in cols.items()} for i in range(n)]
@@ -565,9 +571,8 @@ def selection_score(metrics: Mapping[str, float], seam_weight: float = 0.5, harm
     ratio = float(ratio)
     structure = metrics.get("object_ssim", 1.0)
     structure = 1.0 if structure is None or not math.isfinite(float(structure)) else float(structure)
-    survived = ratio < SURVIVAL_THRESHOLD and structure >= SURVIVAL_SSIM
     return (
-        (ratio if survived else 1.0 + max(ratio, SURVIVAL_THRESHOLD))  # every loss ranks below every survivor
+        (ratio if survived(ratio, structure) else 1.0 + max(ratio, SURVIVAL_THRESHOLD))  # every loss ranks below every survivor
         + seam_weight * _bounded(metrics.get("seam"), SEAM_SCALE)
         + harmony_weight * _bounded(metrics.get("harmony"), HARMONY_SCALE)
     )

@@ -27,8 +27,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import GipError
-from .images import write_atomic
-from .images import composite_on_white, load_image
+from .images import composite_on_white, load_image, write_atomic
 
 _CSS = """
 #{id} {{font: 13px/1.4 sans-serif; margin: .5em 0}}

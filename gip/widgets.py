@@ -50,11 +50,16 @@ class TrajectoryScrubber(W.VBox):
 
 
 
+def _kind(lam) -> str:
+    """The schedule dropdown's value for ``lam``: its name if parametric, else ``"linear"``."""
+    return lambdas.name_of(lam) if isinstance(lam, lambdas._Parametric) else "linear"
+
+
 def _standard(name: str, st: Settings, style: dict):
     """The widget of a standard control, starting at the value in ``st``."""
     lam = st.lam
     p = getattr(lam, "p", 1.0)
-    kind = lambdas.name_of(lam) if isinstance(lam, lambdas._Parametric) else "linear"
+    kind = _kind(lam)
     make = {
         "steps": lambda: W.IntSlider(value=st.steps, min=10, max=250, step=10, description="steps T", style=style),
         "jump_length": lambda: W.IntSlider(value=st.jump_length, min=1, max=20, description="jump length j", style=style),
@@ -125,7 +130,7 @@ class Explorer(W.VBox):
         kind, p = c.pop("schedule", None), c.pop("p", None)
         if kind is not None or p is not None:
             lam = self.base.lam
-            kind = kind or (lambdas.name_of(lam) if isinstance(lam, lambdas._Parametric) else "linear")
+            kind = kind or _kind(lam)
             p = getattr(lam, "p", 1.0) if p is None else p
             c["lam"] = lambdas.by_name(kind, p, getattr(lam, "lam_max", 1.0))
         if "heat" in c:

@@ -322,3 +322,12 @@ def test_experiment_in_context_updates_the_table():
     out = exp.images[0][None]
     assert exp.df["object_ssim"].iloc[0] == pytest.approx(M.object_ssim(out, c.target, sil, in_context=True)[0])
     assert exp.df["object_ssim"].iloc[0] != before.iloc[0]
+
+
+def test_survived_is_the_rule_object_survived_applies():
+    case = make_case(1)
+    out = case.batch()
+    ratio = M.object_ratio(out, case.target, case.sil, case.scene)
+    ssim = M.object_ssim(out, case.target, case.sil)
+    assert M.survived(ratio, ssim).tolist() == M.object_survived(out, case.target, case.sil, case.scene).tolist()
+    assert bool(M.survived(0.49, 0.4)) and not M.survived(0.5, 0.9) and not M.survived(0.1, 0.39)

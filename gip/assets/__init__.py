@@ -47,6 +47,14 @@ def photos() -> dict[str, dict]:
     return json.loads((HERE / "photos.json").read_text())
 
 
+def photo_info(name: str) -> dict:
+    """One entry of :func:`photos`, or a clear error naming the shipped ones."""
+    info = photos().get(name)
+    if info is None:
+        raise GipError(f"no photo {name!r}: choose one of {', '.join(photos())}")
+    return info
+
+
 def face_box(scene: str, resolution: int) -> tuple[float, float, float, float]:
     """Where the 32x32 face coordinates lie on ``scene`` at ``resolution`` px: the whole image for an emoji
     face, the photo's measured face box for a photo (:func:`photos`)."""
@@ -68,7 +76,8 @@ def load_scene(name: str, resolution: int):
     """A shipped emoji face or photo (:func:`photos`) as a (1, 3, R, R) tensor in [-1, 1]."""
     from ..images import resize, to_tensor
 
-    file = photos()[name]["file"] if name in photos() else name
+    info = photos().get(name)
+    file = info["file"] if info else name
     return resize(to_tensor(load(file).convert("RGB")), resolution)
 
 
@@ -104,9 +113,10 @@ def insertion_case(pair: dict, resolution: int = 32, dilate: int | None = None, 
         top = round(obj.height * -y / h)
         obj, h, y = obj.crop((0, top, obj.width, obj.height)), h + y, 0
     dilate = max(1, round(resolution / 32)) if dilate is None else dilate
-    target, fill, sil = compose(load_scene(scene, resolution), obj, (x, y, w, h), dilate=dilate)
+    image = load_scene(scene, resolution)
+    target, fill, sil = compose(image, obj, (x, y, w, h), dilate=dilate)
     name = f"{scene.split('/')[-1]}+{pair['object'].removesuffix('-rgba64')}"
-    return Case(name, load_scene(scene, resolution), target, fill, silhouette=sil)
+    return Case(name, image, target, fill, silhouette=sil)
 
 
 def insertion_cases(resolution: int = 32, dilate: int | None = None) -> list:
@@ -117,8 +127,7 @@ def insertion_cases(resolution: int = 32, dilate: int | None = None) -> list:
 def photo_cases(photo: str = "astronaut-face", resolution: int = 256, dilate: int | None = None) -> list:
     """The four accessories of the insertion pairs (glasses, dark sunglasses, top hat, crown), each where its
     first pair places it, on a shipped photo (:func:`photos`): the cases the book uses with a hub model."""
-    if photo not in photos():
-        raise GipError(f"no photo {photo!r}: choose one of {', '.join(photos())}")
+    photo_info(photo)  # a clear error for an unknown name
     first = {}
     for p in insertion_pairs():
         first.setdefault(p["object"], p)
