@@ -209,6 +209,13 @@ def level_taus(T: int, alphas_cumprod: Sequence[float], resolution: int, axis: A
     return taus
 
 
+def per_level(lam: LambdaLike, T: int, alphas_cumprod: Sequence[float], resolution: int, axis: Axis = Axis()) -> list[float]:
+    """lambda of every level t = -1 .. T-1 (indexed by ``t + 1``) for a model with ``alphas_cumprod`` at
+    ``resolution`` px: the schedule read on ``axis`` (:func:`level_taus`, :func:`values`). The one place
+    where a schedule becomes numbers; :meth:`gip.Settings.lam_levels` calls it with a model."""
+    return values(lam, T, level_taus(T, alphas_cumprod, resolution, axis))
+
+
 def values(lam: LambdaLike, T: int, taus: Sequence[float] | None = None) -> list[float]:
     """``[lambda of level t for t in -1 .. T-1]`` indexed by ``t + 1``; checks every value lies in [0, 1].
 

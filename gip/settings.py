@@ -21,10 +21,10 @@ from . import lambdas as lambdas_mod
 from . import masks
 from .errors import GipError
 from .schedule import count_model_calls
+from .steps import SAMPLERS as _STEPS
 
-
-#: The samplers of :attr:`Settings.sampler` (see :mod:`gip.sampler`).
-SAMPLERS = ("repaint", "ddim", "projection")
+#: The samplers of :attr:`Settings.sampler`, by name (one step function each: :mod:`gip.steps`).
+SAMPLERS = tuple(_STEPS)
 
 
 def _whole(name: str, v: Any, low: int) -> int:
@@ -98,6 +98,11 @@ class Settings:
     def model_calls(self) -> int:
         """UNet evaluations of one run (the down-steps of the jump schedule)."""
         return count_model_calls(self.steps, self.jump_length, self.jump_n_sample)
+
+    def lam_levels(self, model) -> list[float]:
+        """lambda of every level t = -1 .. T-1 (indexed by ``t + 1``) on this run's time axis, for ``model``
+        (a :class:`gip.Model`: its noise schedule and resolution place the levels): :func:`gip.lambdas.per_level`."""
+        return lambdas_mod.per_level(self.lam, self.steps, model.scheduler.alphas_cumprod, model.resolution, self.axis)
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (and validated); unknown names are an error."""
