@@ -21,7 +21,6 @@ the lower object error in every paired run (object ratio 0.034 vs 0.079), a bett
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -30,11 +29,11 @@ import torch
 from PIL import Image
 from scipy import ndimage
 
-from . import images
+from . import images, lambdas
 from .errors import GipError
-from .images import ImageLike, alpha_to_mask, load_image, place_object, to_pil, to_tensor
+from .images import ImageLike, alpha_to_mask, as_pil, place_object, to_pil, to_tensor
+from .masks import check_box
 from .models import Model
-from . import lambdas
 from .settings import Settings
 
 #: The automated pipeline's settings: gip's defaults with a floor schedule (see the module docstring).
@@ -70,19 +69,6 @@ class AutoResult:
         return [to_pil(c)[0] for c in self.candidates]
 
 
-def _pil(obj: ImageLike) -> Image.Image:
-    if isinstance(obj, (str, os.PathLike)):
-        return load_image(obj)
-    if isinstance(obj, Image.Image):
-        return obj
-    if isinstance(obj, torch.Tensor):
-        return to_pil(obj.detach().cpu().reshape(-1, *obj.shape[-3:])[:1])[0]
-    if isinstance(obj, np.ndarray):
-        a = obj if obj.dtype == np.uint8 else (np.clip(obj, 0, 1) * 255).round().astype(np.uint8)
-        return Image.fromarray(a)
-    raise GipError(f"cannot read the object from a {type(obj).__name__}: pass a path, PIL image, array or tensor")
-
-
 def object_mask(obj: ImageLike, tolerance: float = 0.1, border_share: float = 0.9) -> np.ndarray:
     """The object's silhouette (H, W) bool, True on the object.
 
@@ -93,7 +79,7 @@ def object_mask(obj: ImageLike, tolerance: float = 0.1, border_share: float = 0.
     to the border, and the object everything else (enclosed holes count as object). Cluttered photos are
     an error: pass an RGBA cut-out or an explicit mask instead.
     """
-    img = _pil(obj)
+    img = as_pil(obj, "object")
     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     if has_alpha:
         sil = alpha_to_mask(img)
@@ -134,20 +120,7 @@ def parse_box(text: str | Sequence[int]) -> tuple[int, int, int, int]:
         vals = []
     if len(vals) != 4:
         raise GipError(f"box must be four whole numbers X,Y,W,H (left, top, width, height), got {text!r}")
-    x, y, w, h = vals
-    if w < 1 or h < 1 or x < 0 or y < 0:
-        raise GipError(f"box {x},{y},{w},{h}: x and y must be >= 0 and the width and height >= 1")
-    return x, y, w, h
-
-
-def check_box(box: tuple[int, int, int, int], width: int, height: int) -> None:
-    """Raise a GipError unless ``box`` = (x, y, w, h) lies inside a ``width`` x ``height`` image."""
-    x, y, w, h = box
-    if x + w > width or y + h > height:
-        raise GipError(
-            f"box {x},{y},{w},{h} (x, y, w, h) reaches past the {width}x{height} scene: "
-            f"need x + w <= {width} and y + h <= {height}"
-        )
+    return check_box(vals)
 
 
 def compose(
@@ -166,10 +139,10 @@ def compose(
     """
     H, W = scene.shape[-2:]
     box = parse_box(box)
-    check_box(box, W, H)
+    check_box(box, W, H, "scene")
     if dilate < 0:
         raise GipError(f"dilate must be >= 0 pixels, got {dilate}")
-    img = _pil(obj)
+    img = as_pil(obj, "object")
     sil = object_mask(img, tolerance) if mask is None else np.asarray(mask, bool)
     if sil.shape != (img.height, img.width):
         raise GipError(f"the object mask is {sil.shape}, the object image {(img.height, img.width)}: they must match")
@@ -228,7 +201,7 @@ def auto_inpaint(
     box = parse_box(box)
     s = to_tensor(scene, "scene")
     H, W = s.shape[-2:]
-    check_box(box, W, H)  # before loading or running anything
+    check_box(box, W, H, "scene")  # before loading or running anything
     model = model or default_model()
     res_px = model.resolution
     if (H, W) != (res_px, res_px):

@@ -9,53 +9,65 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from . import __version__, lambdas
+from . import __version__, lambdas, masks
 from .auto import AUTO_SETTINGS
 from .errors import GipError
-from .settings import SAMPLERS, Settings, describe
+from .images import check_output
+from .settings import OPTIONS, Option, Settings, describe
 
 
 def lambdas_desc(st: Settings) -> str:
     return f"lambda {describe(st.lam)} on the {st.lam_axis} axis"
 
 
-
 DEFAULTS = Settings()
 
 
-def _settings_args(g, guided: bool, buffer: int | None = None, d: Settings = DEFAULTS) -> None:
-    """The :class:`gip.Settings` options; every default is read from ``d`` (``Settings()``; never restated)."""
-    g.add_argument("--steps", type=int, default=d.steps, help=f"inference steps T (default {d.steps})")
-    g.add_argument("--jump-length", type=int, default=d.jump_length, help=f"RePaint jump length j (default {d.jump_length})")
-    g.add_argument("--jump-n-sample", type=int, default=d.jump_n_sample,
-                   help=f"RePaint resamples r (default {d.jump_n_sample}; 1 = no resampling)")  # fmt: skip
-    g.add_argument("--eta", type=float, default=d.eta, help=f"1 = DDPM, 0 = deterministic (default {d.eta:g})")
-    g.add_argument("--sampler", choices=SAMPLERS, default=d.sampler,
-                   help=f"repaint (the paper's), ddim, or projection (x0-space, few steps) (default {d.sampler})")  # fmt: skip
-    b = d.buffer if buffer is None else buffer
-    g.add_argument("--buffer", type=int, default=b, help=f"scene-buffer width in pixels (default {b})")
-    if guided:
-        lam = d.lam
-        name = lambdas.name_of(lam)
-        g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=name,
-                       help=f"lambda schedule (default {name})")  # fmt: skip
-        g.add_argument("--p", type=float, default=lam.p, help=f"schedule parameter p in [0, 1] (default {lam.p:g})")
-        g.add_argument("--lam", type=float, default=lam.lam_max, help="lam_max, or the value for --schedule constant")
-        g.add_argument("--lam-axis", choices=["snr", "literal"], default=d.lam_axis,
-                       help=f"read the schedule on the resolution-matched (snr) or literal time axis (default {d.lam_axis})")  # fmt: skip
-        g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
-        g.add_argument("--heat-metric", choices=["chessboard", "taxicab", "euclidean"], default=d.heat.metric)
-        g.add_argument("--mix", choices=["noisy", "x0"], default=d.mix, help="noisy (paper) or x0 (variance-preserving)")
+def _option(g, o: Option, default: Any) -> None:
+    """One field's option (``--jump-length``): its type, choices and help from :data:`gip.settings.OPTIONS`."""
+    if isinstance(o.default, bool):
+        g.add_argument(o.flag, action=argparse.BooleanOptionalAction, default=default, help=o.help_text(default))
+    else:
+        g.add_argument(o.flag, type=type(o.default), choices=o.choices, default=default, help=o.help_text(default))
+
+
+def _lam_args(g, d: Settings) -> None:
+    """``lam`` as ``--schedule``, ``--p`` and ``--lam`` (:func:`gip.lambdas.parameters` of ``d.lam``)."""
+    name, p, lam_max = lambdas.parameters(d.lam)
+    g.add_argument("--schedule", choices=[*lambdas.SCHEDULES, "constant"], default=name,
+                   help=f"lambda schedule (default {name})")  # fmt: skip
+    g.add_argument("--p", type=float, default=p, help=f"schedule parameter p in [0, 1] (default {p:g})")
+    g.add_argument("--lam", type=float, default=lam_max, help="lam_max, or the value for --schedule constant")
+
+
+def _heat_args(g, d: Settings) -> None:
+    """``heat`` as ``--no-heat`` and ``--heat-metric``."""
+    g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
+    g.add_argument("--heat-metric", choices=masks.METRICS, default=getattr(d.heat, "metric", "chessboard"))
+
+
+#: Fields whose options are not ``--<field>``: made by these functions, read back in settings_from_args.
+_SPECIAL = {"lam": _lam_args, "heat": _heat_args}
+
+
+def _settings_args(g, guided: bool, d: Settings = DEFAULTS) -> None:
+    """The :class:`gip.Settings` options, one per field (:data:`gip.settings.OPTIONS`; those that only matter
+    with a target when ``guided``), those of plain RePaint first; every default is read from ``d``."""
+    for o in sorted((o for o in OPTIONS.values() if guided or not o.guided), key=lambda o: o.guided):
+        if o.name in _SPECIAL:
+            _SPECIAL[o.name](g, d)
+        else:
+            _option(g, o, getattr(d, o.name))
 
 
 def settings_from_args(args, guided: bool, base: Settings = DEFAULTS) -> Settings:
     """The validated :class:`gip.Settings` of parsed options (fields without an option come from ``base``)."""
-    kw = dict(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample, eta=args.eta,
-              buffer=args.buffer, sampler=args.sampler)  # fmt: skip
+    kw = {n: getattr(args, n) for n, o in OPTIONS.items() if n not in _SPECIAL and (guided or not o.guided)}
     if guided:
-        kw.update(lam=lambdas.by_name(args.schedule, args.p, args.lam), lam_axis=args.lam_axis,
-                  heat=False if args.no_heat else args.heat_metric, mix=args.mix)  # fmt: skip
+        kw.update(lam=lambdas.reshape(base.lam, args.schedule, args.p, args.lam),
+                  heat=False if args.no_heat else args.heat_metric)  # fmt: skip
     else:
         kw.update(lam=0.0, heat=False)
     return base.replace(**kw)
@@ -64,7 +76,7 @@ def settings_from_args(args, guided: bool, base: Settings = DEFAULTS) -> Setting
 def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g = p.add_argument_group("sampler")
     g.add_argument("--model", default=None, help="embedded name, local diffusers folder or hub id (default: embedded)")
-    _settings_args(g, guided, buffer=None if guided else 0)
+    _settings_args(g, guided, DEFAULTS if guided else DEFAULTS.replace(buffer=0))
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--num-samples", type=int, default=1, help="N > 1 writes OUT_0.png ... OUT_{N-1}.png")
     g.add_argument("--keep-mask", action="store_true", help="the mask is a keep mask (white = keep), as in RePaint")
@@ -96,9 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run RePaint and guided inpainting on the shipped demo images")
     p.add_argument("-o", "--output", default="gip-demo", help="output folder (default gip-demo)")
     p.add_argument("--model", default=None)
-    p.add_argument("--steps", type=int, default=DEFAULTS.steps)
-    p.add_argument("--jump-length", type=int, default=DEFAULTS.jump_length)
-    p.add_argument("--jump-n-sample", type=int, default=DEFAULTS.jump_n_sample)
+    for name in ("steps", "jump_length", "jump_n_sample"):
+        _option(p, OPTIONS[name], getattr(DEFAULTS, name))
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 of the guided run (default 3)")
     p.add_argument("--device", default=None)
     p.add_argument("--no-progress", action="store_true")
@@ -121,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="run a settings grid x seeds x inputs from a TOML config into one CSV (resumable; "
                                      "scales out under accelerate launch)")  # fmt: skip
-    p.add_argument("config", help="the sweep's TOML file: [settings], [grid], [run] (format: README, help(gip.sweep))")
+    p.add_argument("config", help="the sweep's TOML file: [settings], [grid], [run] (format: the README's Sweeps, "
+                                  "help(gip.sweep))")  # fmt: skip
     p.add_argument("-o", "--output", required=True,
                    help="output table (.csv), one row per sample; units already in it are skipped")  # fmt: skip
     p.add_argument("--device", default=None, help="cpu, cuda ... (default: accelerate's device for each process)")
@@ -134,15 +146,6 @@ def _outputs(output: str, n: int) -> list[Path]:
     if n == 1:
         return [out]
     return [out.with_name(f"{out.stem}_{k}{out.suffix}") for k in range(n)]
-
-
-def _check_outputs(outs: list[Path], inputs: list[str]) -> None:
-    for o in outs:
-        if not o.parent.is_dir():
-            raise GipError(f"output folder {o.parent} does not exist: create it first")
-        for i in inputs:
-            if Path(i).exists() and (o.resolve() == Path(i).resolve() or (o.exists() and o.samefile(i))):
-                raise GipError(f"refusing to overwrite the input file {i}: choose another output path")
 
 
 def _device_dtype(args):
@@ -160,7 +163,8 @@ def _run_sampler(args, guided: bool) -> int:
 
     inputs = [args.scene, args.mask] + ([args.target] if guided else [])
     outs = _outputs(args.output, args.num_samples)
-    _check_outputs(outs, inputs)
+    for o in outs:
+        check_output(o, inputs)
     device, dtype = _device_dtype(args)
     st = settings_from_args(args, guided)  # validated before the model loads
     model = load_model(args.model, device=device, dtype=dtype)
@@ -218,19 +222,20 @@ def _demo(args) -> int:
 
 
 def _auto(args) -> int:
-    from .auto import auto_inpaint, check_box, parse_box
+    from .auto import auto_inpaint, parse_box
     from .images import load_image, save_image
     from .models import load_model
 
     box = parse_box(args.box)
-    check_box(box, *load_image(args.scene).size)  # before loading the model
+    masks.check_box(box, *load_image(args.scene).size, "scene")  # before loading the model
     if args.seeds < 1:
         raise GipError(f"--seeds must be >= 1, got {args.seeds}")
     st = settings_from_args(args, guided=True, base=AUTO_SETTINGS)
     inputs = [args.scene, args.object]
     out = Path(args.output)
     extra = [out.with_name(f"{out.stem}_seed{k}{out.suffix}") for k in range(args.seeds)] if args.save_all else []
-    _check_outputs([out, *extra], inputs)
+    for o in (out, *extra):
+        check_output(o, inputs)
     device, _ = _device_dtype(args)
     model = load_model(args.model, device=device)
     res = auto_inpaint(args.scene, args.object, box, seeds=args.seeds, model=model, settings=st, dilate=args.dilate,

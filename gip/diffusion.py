@@ -75,24 +75,19 @@ def reverse_step(
     abar_prev: float,
     eta: float = 1.0,
     generator: torch.Generator | None = None,
-    clip: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One reverse step from ``abar_t`` to ``abar_prev`` given the predicted noise; returns (x_prev, x0_hat).
 
     ``x_prev = sqrt(abar_prev) x0_hat + sqrt(1 - abar_prev - s^2) eps' + s z`` with ``s^2 = eta^2 beta~``
-    and ``eps'`` re-derived from the (clipped) ``x0_hat`` (:func:`step_from_x0`). With ``eta = 1`` this is
+    and ``eps'`` re-derived from the clipped ``x0_hat`` (:func:`step_from_x0`). With ``eta = 1`` this is
     exactly a draw from the DDPM posterior ``N(mu~(x0_hat, x_t), beta~)``; with ``eta = 0`` it is
     deterministic (DDIM-style).
     """
-    x0 = predict_x0(x_t, eps, abar_t, clip)
-    if clip:
-        return step_from_x0(x_t, x0, abar_t, abar_prev, eta, generator), x0
-    if abar_prev >= 1.0:  # the old formula's value there (c = 0), kept bit for bit
-        return (math.sqrt(abar_prev) * x0).add_(eps, alpha=0.0), x0
-    return step_from_x0(x_t, x0, abar_t, abar_prev, eta, generator, eps=eps), x0
+    x0 = predict_x0(x_t, eps, abar_t)
+    return step_from_x0(x_t, x0, abar_t, abar_prev, eta, generator), x0
 
 
-# --- the pieces of one guided step (method.md section 4) ----------------------------------------------------
+# --- the pieces of one guided step (the paper's eq. 3 and eq. 4: book chapter 3) ---------------------------
 
 
 def mix_noisy(x_gen: torch.Tensor, x_tgt: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:

@@ -35,13 +35,23 @@ from .settings import FIELDS, Settings, describe
 @dataclass(frozen=True, eq=False)
 class Case:
     """One input of an experiment: ``scene``, ``target`` (None = plain RePaint), fill ``mask`` and, when
-    the object's own pixels are known (:func:`gip.place_object`), its ``silhouette`` (H, W) bool."""
+    the object's own pixels are known (:func:`gip.place_object`), its ``silhouette`` (H, W) bool.
+
+    What is known about the object, when it is: its name (``object``, e.g. ``"crown"``), its ``box``
+    (x, y, w, h) in pixels; and for a known-answer case (:mod:`gip.benchmark`) the target's ``kind``, the
+    ``answer`` (1, 3, H, W) (the object alpha-composited on the scene) and the object's matte on the canvas
+    ``alpha`` (H, W) in [0, 1]."""
 
     name: str
     scene: ImageLike
     target: ImageLike | None
     mask: ImageLike
     silhouette: np.ndarray | None = None
+    object: str | None = None
+    box: tuple[int, int, int, int] | None = None
+    kind: str | None = None
+    answer: torch.Tensor | None = None
+    alpha: np.ndarray | None = None
 
 
 def _label(changes: Mapping[str, Any], st: Settings) -> str:
@@ -55,14 +65,12 @@ def _label(changes: Mapping[str, Any], st: Settings) -> str:
 
 
 def _apply(base: Settings, changes: Mapping[str, Any]) -> Settings:
-    """``base`` with ``changes``; ``p`` (and ``lam_max``) change the parameter of ``base.lam``'s type."""
+    """``base`` with ``changes``; ``p`` and ``lam_max`` change the schedule's parameters
+    (:func:`gip.lambdas.reshape`: its kind kept, a constant or custom schedule becomes linear with ``p``)."""
     changes = dict(changes)
-    shape = {k: changes.pop(k) for k in ("p", "lam_max") if k in changes}
+    shape = {k: changes.pop(k) for k in lambdas.PARAMETERS if k in changes}
     if shape:
-        lam = changes.get("lam", base.lam)
-        kind = type(lam) if isinstance(lam, lambdas._Parametric) else lambdas.Linear
-        keep = {"p": getattr(lam, "p", 0.75), "lam_max": getattr(lam, "lam_max", 1.0)}
-        changes["lam"] = kind(**{**keep, **shape})
+        changes["lam"] = lambdas.reshape(changes.get("lam", base.lam), **shape)
     return base.replace(**changes)
 
 
@@ -70,7 +78,7 @@ def grid(base: Settings | None = None, **axes: Sequence[Any]) -> dict[str, Setti
     """Every combination of ``axes`` (setting name -> values; ``p``/``lam_max`` change the schedule's
     parameter) around ``base``, labelled ``"p=0.5, buffer=2"``. All are validated before anything runs."""
     base = base or Settings()
-    bad = sorted(set(axes) - set(FIELDS) - {"p", "lam_max"})
+    bad = sorted(set(axes) - set(FIELDS) - set(lambdas.PARAMETERS))
     if bad:
         raise GipError(f"cannot vary {', '.join(map(repr, bad))}: settings are {', '.join(FIELDS)} (and p, lam_max)")
     values = {k: list(v) if isinstance(v, (list, tuple, range, np.ndarray)) else [v] for k, v in axes.items()}

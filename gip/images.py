@@ -1,8 +1,10 @@
-"""Image I/O and conversions: anything image-like -> tensors in [-1, 1] (1, 3, H, W), and back.
+"""Image I/O and conversions: anything image-like -> tensors in [-1, 1] (1, 3, H, W) for the sampler
+(:func:`to_tensor`), or a PIL image for display and placement (:func:`as_pil`, the one converter the
+explorer, the figures and the automated pipeline use), and back; the one output guard (:func:`check_output`).
 
 Accepted inputs: a path, a PIL image, an (H, W, 3|4) or (H, W) uint8/float array, or a tensor
-((3, H, W), (1, 3, H, W); floats are taken as [-1, 1]). RGBA images are composited on white, grayscale
-is repeated to RGB. Masks: any of the same, reduced to one channel in [0, 1] (white = 1).
+((3, H, W), (1, 3, H, W); floats are taken as [-1, 1]). For the sampler RGBA images are composited on
+white and grayscale is repeated to RGB. Masks: any of the same, reduced to one channel in [0, 1] (white = 1).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from .errors import GipError
+from .masks import check_box
 
 ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray, torch.Tensor]
 
@@ -142,6 +145,32 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return ((x.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
+def as_pil(image: ImageLike, name: str = "image") -> Image.Image:
+    """Anything image-like -> a PIL image of the same size, for display and placement (the one converter;
+    the sampler's is :func:`to_tensor`). Paths and PIL images keep their mode (RGBA its alpha); arrays
+    (H, W), (H, W, 1), (H, W, 3) or (H, W, 4): uint8 as they are, bool and float in [0, 1] scaled to 255,
+    other integers clipped to [0, 255]; tensors (1, 3, H, W) or (3, H, W) in [-1, 1] become RGB."""
+    if isinstance(image, (str, os.PathLike)):
+        return load_image(image)
+    if isinstance(image, Image.Image):
+        return image
+    if isinstance(image, torch.Tensor):
+        t = image[0] if image.ndim == 4 and image.shape[0] == 1 else image
+        if t.ndim != 3 or t.shape[0] != 3:
+            raise GipError(f"the {name} tensor has shape {tuple(image.shape)}, but an image tensor must be "
+                           "(1, 3, H, W) or (3, H, W) in [-1, 1]")  # fmt: skip
+        return to_pil(t)[0]
+    if not isinstance(image, np.ndarray):
+        raise GipError(f"cannot read the {name} from a {type(image).__name__}: pass a path, PIL image, array or tensor")
+    a = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    if a.ndim != 2 and not (a.ndim == 3 and a.shape[2] in (3, 4)):
+        raise GipError(f"the {name} has shape {image.shape}, but an image must be (H, W, 3), (H, W, 4) or (H, W): "
+                       "pass a PIL image, array or tensor")  # fmt: skip
+    if a.dtype == np.bool_ or np.issubdtype(a.dtype, np.floating):  # masks and [0, 1] floats
+        a = (np.clip(a.astype(np.float64), 0, 1) * 255).round()
+    return Image.fromarray(np.ascontiguousarray(np.clip(a, 0, 255).astype(np.uint8)))
+
+
 def alpha_to_mask(image: ImageLike, threshold: float = 0.5) -> np.ndarray:
     """(H, W) bool: where an RGBA image is opaque (alpha > threshold). Images without alpha: all True."""
     if isinstance(image, (str, os.PathLike)):
@@ -178,15 +207,8 @@ def place_object(
     channel, else the whole box. Returns (target canvas as RGB PIL image, fill mask (H, W) bool).
     """
     W, H = (canvas_size, canvas_size) if isinstance(canvas_size, int) else (canvas_size[1], canvas_size[0])
-    x, y, w, h = (int(v) for v in box)
-    if w < 1 or h < 1 or x < 0 or y < 0 or x + w > W or y + h > H:
-        raise GipError(f"box {tuple(box)} (x, y, w, h) must lie inside the {W}x{H} canvas")
-    if isinstance(obj, (str, os.PathLike)):
-        obj = load_image(obj)
-    if isinstance(obj, torch.Tensor):
-        obj = to_pil(obj)[0]
-    if isinstance(obj, np.ndarray):
-        obj = Image.fromarray(obj if obj.dtype == np.uint8 else (np.clip(obj, 0, 1) * 255).round().astype(np.uint8))
+    x, y, w, h = check_box(box, W, H, "canvas")
+    obj = as_pil(obj, "object")
     sil = alpha_to_mask(obj) if mask is None else np.asarray(mask, bool)
     rgb = composite_on_white(obj).resize((w, h), Image.Resampling.LANCZOS)
     sil_img = Image.fromarray(sil.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
@@ -197,16 +219,25 @@ def place_object(
     return canvas, fill
 
 
-def save_image(image: Image.Image | torch.Tensor, path: str | os.PathLike, protect: Sequence = ()) -> Path:
-    """Write an image atomically (temp file + rename). Refuses to overwrite any path in ``protect``."""
+def check_output(path: str | os.PathLike, inputs: Sequence = ()) -> Path:
+    """``path`` as a Path, or a :class:`gip.GipError` when it cannot be written: its folder does not exist,
+    or it is one of the files ``inputs`` (paths; anything else there is skipped). The one guard that keeps
+    every output (CLI, sweeps, :func:`save_image`) off its inputs."""
     path = Path(path)
-    for p in protect:
+    if not path.parent.is_dir():
+        raise GipError(f"output folder {path.parent} does not exist: create it first")
+    for p in inputs:
         if isinstance(p, (str, os.PathLike)) and Path(p).exists() and path.exists() and path.samefile(p):
             raise GipError(f"refusing to overwrite the input file {p}: choose another output path")
+    return path
+
+
+def save_image(image: Image.Image | torch.Tensor, path: str | os.PathLike, protect: Sequence = ()) -> Path:
+    """Write an image atomically (temp file + rename). Refuses to overwrite any path in ``protect``
+    (:func:`check_output`)."""
+    path = check_output(path, protect)
     if isinstance(image, torch.Tensor):
         image = to_pil(image)[0]
-    if not path.parent.exists():
-        raise GipError(f"output folder {path.parent} does not exist: create it first")
     fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None:
         raise GipError(f"{path}: unknown image extension; use .png or .jpg")

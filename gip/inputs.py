@@ -14,6 +14,7 @@ import torch
 
 from . import masks
 from .errors import GipError
+from .matte import Matte, alpha_of, as_object_mask, estimate
 from .images import ImageLike, resize as resize_image, resize_mask, to_mask_array, to_tensor
 from .settings import Settings
 
@@ -22,14 +23,16 @@ from .settings import Settings
 class Inputs:
     """One run's inputs at the model's resolution: ``scene`` and ``target`` (1, 3, R, R) in [-1, 1] on the
     CPU (``target`` None for plain RePaint), ``fill`` the fill region O, ``keep`` the enforced keep region
-    K_b ((R, R) bool) and ``weight`` W (R, R) in [0, 1]: the heat map H (the fill mask when heat is off or
-    there is no target), so that ``Lambda_b = lambda(b) * W``."""
+    K_b ((R, R) bool), ``weight`` W (R, R) in [0, 1]: the heat map H (the fill mask when heat is off or
+    there is no target) times the target's matte, so that ``Lambda_b = lambda(b) * W``, and ``matte``
+    (:class:`gip.matte.Matte`; None without a target or with ``matte="off"``)."""
 
     scene: torch.Tensor
     target: torch.Tensor | None
     fill: np.ndarray
     keep: np.ndarray
     weight: np.ndarray
+    matte: Matte | None = None
 
 
 def _fill_mask(mask: ImageLike | None, keep_mask: ImageLike | None) -> np.ndarray:
@@ -60,18 +63,26 @@ def prepare(
     resolution: int,
     model_name: str = "the model",
     resize: bool = False,
+    object_mask: ImageLike | None = None,
 ) -> Inputs:
-    """Read, check and (with ``resize``) resize the inputs; build K_b and W from ``settings``."""
+    """Read, check and (with ``resize``) resize the inputs; build K_b and W from ``settings`` and the
+    target's matte (:mod:`gip.matte`: ``object_mask``, else an RGBA target's alpha, else estimated)."""
     s = to_tensor(scene, "scene")
+    alpha = alpha_of(target)
     g = None if target is None else to_tensor(target, "target")
     m = _fill_mask(mask, keep_mask)
-    _same_size(resolution, model_name, resize, scene=s, target=g, mask=torch.empty(m.shape))
+    given = None if object_mask is None else as_object_mask(object_mask)
+    _same_size(resolution, model_name, resize, scene=s, target=g, mask=m, object_mask=given)
     if s.shape[-2:] != (resolution, resolution):
         s, m = resize_image(s, resolution), resize_mask(m, resolution)
         g = None if g is None else resize_image(g, resolution)
+        alpha, given = (None if a is None else resize_mask(a, resolution) for a in (alpha, given))
     fill = masks.validate_fill(m)
     keep = masks.scene_buffer(fill, settings.buffer, settings.buffer_metric)
     if not keep.any():
         raise GipError(f"buffer={settings.buffer} removes the whole scene: use a smaller buffer")
     heat = settings.heat(fill) if (g is not None and settings.heat is not None) else fill.astype(np.float64)
-    return Inputs(s, g, fill, keep, heat)
+    if g is None or settings.matte == "off":
+        return Inputs(s, g, fill, keep, heat)
+    mt = estimate(s, g, fill, alpha, given)
+    return Inputs(s, mt.foreground(g), fill, keep, heat * mt.alpha, mt)

@@ -18,6 +18,7 @@ callables ``(t, T) -> float`` always see the literal level.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import warnings
@@ -134,6 +135,8 @@ LambdaLike = Union[None, float, int, Callable[[int, int], float]]
 
 #: The parametric schedules by name (CLI ``--schedule``, the explorer's dropdown).
 SCHEDULES = {"linear": Linear, "cosine": Cosine, "step": Step, "floor": Floor}
+#: A schedule's parameters, which grids and sweeps vary beside the Settings fields (:func:`reshape`).
+PARAMETERS = ("p", "lam_max")
 
 
 def name_of(lam: Any, default: str = "linear") -> str:
@@ -146,11 +149,53 @@ def name_of(lam: Any, default: str = "linear") -> str:
 
 def by_name(name: str, p: float, lam_max: float = 1.0) -> Callable[[int, int], float]:
     """``by_name("floor", 0.3)`` -> ``Floor(p=0.3)``; ``"constant"`` gives ``Constant(lam_max)``."""
+    return reshape(None, name, p, lam_max)
+
+
+def reshape(lam: LambdaLike, name: str | None = None, p: float | None = None,
+            lam_max: float | None = None) -> Callable[[int, int], float]:  # fmt: skip
+    """``lam`` with its kind (``name``: a :data:`SCHEDULES` name or ``"constant"``) and parameters changed:
+    the one place where a schedule name, p and lam_max become a schedule (CLI, explorer, grids, sweeps).
+
+    What is not given is kept: ``lam``'s kind (a constant or custom callable given ``p`` becomes
+    :class:`Linear`), its ``p`` while the kind stays (a new kind takes its class's default: ``Linear`` and
+    ``Cosine`` 1.0, ``Step`` and ``Floor`` 0.5) and its ``lam_max`` (1.0 when it has none). ``"constant"``
+    is ``Constant(lam_max)``, by default ``lam``'s value or lam_max. Nothing given: ``as_schedule(lam)``.
+
+        reshape(Floor(p=0.3), p=0.6)               # Floor(p=0.6)
+        reshape(Linear(p=0.75), "floor")           # Floor(p=0.5): a new kind, its own default p
+        reshape(Linear(lam_max=0.8), "constant")   # Constant(0.8)
+        reshape(Constant(0.3), p=0.5)              # Linear(p=0.5)
+    """
+    sched = as_schedule(lam)
+    given = {k: v for k, v in (("p", p), ("lam_max", lam_max)) if v is not None}
+    if name is None:
+        if isinstance(sched, _Parametric):
+            return dataclasses.replace(sched, **given)
+        if not given:
+            return sched
+        name = "constant" if isinstance(sched, Constant) and p is None else "linear"
     if name == "constant":
-        return Constant(lam_max)
+        own = sched.value if isinstance(sched, Constant) else getattr(sched, "lam_max", 1.0)
+        return Constant(own if lam_max is None else lam_max)
     if name not in SCHEDULES:
         raise GipError(f"unknown lambda schedule {name!r}: use one of {', '.join([*SCHEDULES, 'constant'])}")
-    return SCHEDULES[name](p=p, lam_max=lam_max)
+    cls = SCHEDULES[name]
+    keep = {"p": sched.p} if type(sched) is cls else {}
+    keep["lam_max"] = getattr(sched, "lam_max", 1.0)
+    return cls(**{**keep, **given})
+
+
+def parameters(lam: LambdaLike) -> tuple[str, float, float]:
+    """``(name, p, lam_max)`` of a schedule, as the CLI's and the explorer's controls show it: a parametric
+    schedule's own; ``("constant", 1.0, value)`` for a constant; ``("linear", 1.0, 1.0)`` for a custom
+    callable (:func:`reshape` turns them back into a schedule)."""
+    sched = as_schedule(lam)
+    if isinstance(sched, _Parametric):
+        return name_of(sched), sched.p, sched.lam_max
+    if isinstance(sched, Constant):
+        return "constant", Linear.p, sched.value
+    return "linear", Linear.p, 1.0
 
 
 def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
@@ -170,6 +215,10 @@ def as_schedule(lam: LambdaLike) -> Callable[[int, int], float]:
     raise GipError(f"lam must be a number in [0, 1] or a callable (t, T) -> float, got {type(lam).__name__}")
 
 
+#: The time axes a schedule can be read on (:class:`Axis`): resolution-matched by SNR, or literal.
+AXES = ("snr", "literal")
+
+
 @dataclass(frozen=True)
 class Axis:
     """The time axis schedules are read on: ``"snr"`` (matched to ``reference`` px by SNR) or ``"literal"``."""
@@ -178,7 +227,7 @@ class Axis:
     reference: int = 256
 
     def __post_init__(self):
-        if self.kind not in ("snr", "literal"):
+        if self.kind not in AXES:
             raise GipError(f"lam_axis must be 'snr' (resolution-matched) or 'literal', got {self.kind!r}")
         if isinstance(self.reference, bool) or not isinstance(self.reference, numbers.Integral) or self.reference < 1:
             raise GipError(f"lam_reference must be a resolution in pixels >= 1, got {self.reference!r}")

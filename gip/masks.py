@@ -7,6 +7,7 @@ Masks here are (H, W) arrays or (1, 1, H, W) / (H, W) tensors; the distance math
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -173,11 +174,22 @@ def scene_buffer(fill_mask, b: int, metric: Metric = "chessboard") -> np.ndarray
     return keep & (distance_to(keep, metric) > b)
 
 
+def check_box(box, width: float = math.inf, height: float = math.inf, what: str = "image") -> tuple[int, int, int, int]:
+    """``box`` = (x, y, w, h) as ints; a :class:`gip.GipError` unless x, y >= 0, w, h >= 1 and the box lies
+    inside a ``width`` x ``height`` ``what`` (the one box check: masks, object placement, the CLI)."""
+    x, y, w, h = (int(v) for v in box)
+    if w < 1 or h < 1 or x < 0 or y < 0:
+        raise GipError(f"box {x},{y},{w},{h}: x and y must be >= 0 and the width and height >= 1")
+    if x + w > width or y + h > height:
+        raise GipError(f"box {x},{y},{w},{h} (x, y, w, h) reaches past the {width}x{height} {what}: it must lie "
+                       f"inside, x + w <= {width} and y + h <= {height}")  # fmt: skip
+    return x, y, w, h
+
+
 def box(size: int | tuple[int, int], x: int, y: int, w: int, h: int) -> np.ndarray:
     """A rectangular fill mask (H, W) bool: ``True`` in columns x..x+w-1 and rows y..y+h-1."""
     H, W = (size, size) if isinstance(size, int) else size
-    if w < 1 or h < 1 or x < 0 or y < 0 or x + w > W or y + h > H:
-        raise GipError(f"box (x={x}, y={y}, w={w}, h={h}) must lie inside the {W}x{H} image")
+    x, y, w, h = check_box((x, y, w, h), W, H)
     m = np.zeros((H, W), bool)
     m[y : y + h, x : x + w] = True
     return m

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -31,6 +31,8 @@ class Model:
     unet: UNet2DModel
     scheduler: DDPMScheduler
     name: str
+    #: compiled / CUDA-graph wrappers of the UNet, made and reused by :func:`gip.accel.denoiser`
+    accel: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def resolution(self) -> int:
@@ -48,7 +50,10 @@ class Model:
     def to(self, device=None, dtype: torch.dtype | None = None) -> "Model":
         kw = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
         if kw:
+            before = (self.device, self.dtype)
             self.unet.to(**kw)
+            if (self.device, self.dtype) != before:
+                self.accel.clear()  # captured graphs and compiled code belong to the old device/dtype
         return self
 
     def save_pretrained(self, path: str | os.PathLike) -> Path:

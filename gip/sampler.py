@@ -34,10 +34,12 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
+from .accel import denoiser
 from .diffusion import renoise
 from .errors import GipError
 from .images import ImageLike, to_pil
 from .inputs import Inputs, prepare
+from .matte import Matte
 from .models import Model, load_model
 from .recorder import Recorder, Trajectory
 from .schedule import NoiseTables, jump_schedule, moves
@@ -53,11 +55,12 @@ class InpaintResult:
     trajectory: Trajectory | None
     fill: np.ndarray  # (H, W) bool, the fill region O
     keep: np.ndarray  # (H, W) bool, the enforced keep region K_b
-    heat: np.ndarray  # (H, W) float, H (the fill mask when heat is off)
+    heat: np.ndarray  # (H, W) float, the target's weight W = H * matte (the fill mask when heat is off)
     model_calls: int
     seconds: float
     settings: Settings = field(default_factory=Settings)
     seed: int = 0
+    matte: Matte | None = None  # the target's matte (kind and alpha), None without a target or with matte="off"
 
     @property
     def images(self) -> list[Image.Image]:
@@ -128,7 +131,7 @@ def inpaint(
     *, keep_mask: ImageLike | None = None, model: Model | None = None, seed: int | None = 0, num_samples: int = 1,
     record: bool | int = False, record_dtype: torch.dtype = torch.float16, callback: Callable[[Step], None] | None = None,
     device: str | torch.device | None = None, dtype: torch.dtype | None = None, compile: bool = False,
-    resize: bool = False, progress: bool = True, **overrides: Any,
+    graph: bool = False, resize: bool = False, progress: bool = True, object_mask: ImageLike | None = None, **overrides: Any,
 ) -> InpaintResult:  # fmt: skip
     """Fill ``mask`` (white = fill) of ``scene`` with ``target``, blended in by a pretrained DDPM.
 
@@ -138,13 +141,15 @@ def inpaint(
     (``steps=100``). ``model`` (default: embedded) is moved to ``device``/``dtype`` in place. ``seed`` (None =
     random) seeds both noise streams; ``num_samples`` are batched through one UNet call per step; ``record``
     (True or a stride) keeps a :class:`gip.Trajectory`; ``callback`` sees a :class:`Step` after every entry;
-    ``compile`` applies ``torch.compile`` to the UNet.
+    ``compile`` applies ``torch.compile`` to the UNet, ``graph`` replays it from a CUDA graph (GPU; on the
+    CPU a warning and eager calls: :mod:`gip.accel`). ``object_mask`` (white = object) tells which target
+    pixels are the object (else an RGBA target's alpha, else estimated: :mod:`gip.matte`).
     """
     st, model = resolve(settings, overrides), model or default_model()
     _check_run(num_samples, record)
     if device is not None or dtype is not None:
         model.to(device, dtype)
-    inp = prepare(scene, target, mask, keep_mask, st, model.resolution, model.name, resize)
+    inp = prepare(scene, target, mask, keep_mask, st, model.resolution, model.name, resize, object_mask)
     seed = int.from_bytes(os.urandom(7), "little") if seed is None else int(seed)
     run = start(inp, st, model, seed, num_samples)
     step_fn, init = SAMPLERS[st.sampler]
@@ -152,7 +157,7 @@ def inpaint(
     W = torch.from_numpy(inp.weight).to(model.device, torch.float32)[None, None]
     schedule = jump_schedule(st.steps, st.jump_length, st.jump_n_sample)
     plan = moves(schedule, st.steps)
-    unet = torch.compile(model.unet) if compile else model.unet
+    unet = denoiser(model, compile, graph)
     timesteps = torch.arange(st.steps, device=model.device) * run.tables.stride
     rec = None if record is False else Recorder(1 if record is True else int(record), record_dtype)
     callbacks = [c for c in (rec, callback) if c is not None]
@@ -176,7 +181,7 @@ def inpaint(
     traj = None if rec is None else rec.finish(st.steps, schedule, inp.weight, inp.fill, inp.keep)
     st = st if inp.target is not None else st.replace(lam=0.0, heat=False)
     return InpaintResult(x.to("cpu", torch.float32), traj, inp.fill, inp.keep, inp.weight,
-                         sum(m.down for m in plan), seconds, st, seed)
+                         sum(m.down for m in plan), seconds, st, seed, inp.matte)
 
 
 def repaint(scene: ImageLike, mask: ImageLike | None = None, settings: Settings | None = None, **kwargs) -> InpaintResult:

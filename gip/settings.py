@@ -27,15 +27,28 @@ from .steps import SAMPLERS as _STEPS
 SAMPLERS = tuple(_STEPS)
 
 
+#: The mixes of eq. 3 (:attr:`Settings.mix`): the paper's on noised images, or variance-preserving.
+MIXES = ("noisy", "x0")
+
+
 def _whole(name: str, v: Any, low: int) -> int:
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
         raise GipError(f"{name} must be a whole number >= {low}, got {v!r}")
     return int(v)
 
 
+def _opt(default: Any, help: str, label: str, *, choices: tuple | None = None, slider: tuple | None = None,
+         guided: bool = False) -> Any:  # fmt: skip
+    """A :class:`Settings` field and how the CLI, the live explorer and the sweeps offer it (:data:`OPTIONS`):
+    ``help`` (its ``{default}`` is filled in), the explorer's ``label``, the allowed ``choices``, the
+    explorer's ``slider`` range ``(min, max, step)``, and ``guided``: it only matters with a target."""
+    meta = {"help": help, "label": label, "choices": choices, "slider": slider, "guided": guided}
+    return dataclasses.field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every setting of one guided-inpainting run (spec: method.md sections 3-4).
+    """Every setting of one guided-inpainting run (the method: the book, chapters 2-6, and :mod:`gip.sampler`).
 
     Attributes:
         steps, jump_length, jump_n_sample: RePaint's T, j, r (model calls: :attr:`model_calls`).
@@ -46,27 +59,44 @@ class Settings:
         lam_axis, lam_reference: where the schedule is read: ``"snr"`` (the level of a ``lam_reference`` px
             model with the same information, gip's default) or ``"literal"`` (``tau = (t + 1) / T``).
         heat: the heated mask (``True``/a metric name/``gip.masks.Heat``/an (H, W) map; False = none).
+        matte: ``"auto"``: the target is weighted per pixel by its matte (how much each pixel is object, not
+            the target's own background: :mod:`gip.matte`) [ours]; ``"off"``: the paper's ``Lambda = lam H``.
         buffer, buffer_metric: the scene-buffer width b in pixels (0 = none) and its distance.
         mix: ``"noisy"`` (the paper's eq. 3 on noised images) or ``"x0"`` (variance-preserving).
         eta: 1 = DDPM posterior sampling, 0 = deterministic DDIM-style steps.
-        sampler: how the known pixels enter a down-step (:mod:`gip.sampler`): ``"repaint"`` (noised scene
-            and target pasted, the paper's; default), ``"ddim"`` (the same paste along DDIM's deterministic
-            forward path; use with ``eta=0``) or ``"projection"`` (scene and target written into the model's
-            clean estimate x0_hat, then one DDIM/DDPM step from it: few model calls) [ours].
+        sampler: how the known pixels enter a down-step (:mod:`gip.steps`, one step function each):
+            ``"repaint"`` (noised scene and target pasted, the paper's; default), ``"ddim"`` (the same paste
+            along DDIM's deterministic forward path; use with ``eta=0``) or ``"projection"`` (scene and target
+            written into the model's clean estimate x0_hat, then one DDIM/DDPM step from it: few model
+            calls) [ours].
+
+    Every field carries its help text, choices and slider range (:func:`_opt`): the CLI's options
+    (``gip inpaint --help``), the explorer's controls (:func:`gip.widgets.explorer`) and the sweeps' keys
+    are made from them (:data:`OPTIONS`), so a new field appears in all three.
     """
 
-    steps: int = 50
-    jump_length: int = 5
-    jump_n_sample: int = 2
-    lam: Any = lambdas_mod.Linear(p=1.0)
-    lam_axis: Literal["snr", "literal"] = "snr"
-    lam_reference: int = 256
-    heat: Any = True
-    buffer: int = 2
-    buffer_metric: masks.Metric = "chessboard"
-    mix: Literal["noisy", "x0"] = "noisy"
-    eta: float = 1.0
-    sampler: Literal["repaint", "ddim", "projection"] = "repaint"
+    steps: int = _opt(50, "inference steps T", "steps T", slider=(10, 250, 10))
+    jump_length: int = _opt(5, "RePaint jump length j", "jump length j", slider=(1, 20, 1))
+    jump_n_sample: int = _opt(2, "RePaint resamples r (default {default}; 1 = no resampling)", "resamples r",
+                              slider=(1, 10, 1))  # fmt: skip
+    lam: Any = _opt(lambdas_mod.Linear(p=1.0), "the lambda schedule", "lambda schedule", guided=True)
+    lam_axis: Literal["snr", "literal"] = _opt(
+        "snr", "read the schedule on the resolution-matched (snr) or literal time axis", "lambda axis",
+        choices=lambdas_mod.AXES, guided=True)  # fmt: skip
+    lam_reference: int = _opt(256, "the resolution in pixels that the snr axis matches the schedule's p to",
+                              "lambda reference", slider=(32, 1024, 32), guided=True)  # fmt: skip
+    heat: Any = _opt(True, "the heated mask", "heated mask", guided=True)
+    matte: str = _opt("auto", "weight the target by its matte, how much each pixel is object (gip.matte): auto = "
+                      "from an object mask, the target's alpha or estimated; off = the paper's", "matte",
+                      choices=("auto", "off"), guided=True)  # fmt: skip
+    buffer: int = _opt(2, "scene-buffer width in pixels", "buffer b", slider=(0, 6, 1))
+    buffer_metric: masks.Metric = _opt("chessboard", "the scene buffer's distance", "buffer metric",
+                                       choices=masks.METRICS)  # fmt: skip
+    mix: Literal["noisy", "x0"] = _opt("noisy", "noisy (paper) or x0 (variance-preserving)", "mix", choices=MIXES,
+                                       guided=True)  # fmt: skip
+    eta: float = _opt(1.0, "1 = DDPM, 0 = deterministic", "eta", slider=(0.0, 1.0, 0.1))
+    sampler: str = _opt("repaint", "how the known pixels enter a down-step, one step function each (gip.steps): "
+                        "repaint = the paper's", "sampler", choices=SAMPLERS)  # fmt: skip
 
     def __post_init__(self):
         steps = _whole("steps", self.steps, 1)
@@ -77,7 +107,7 @@ class Settings:
         buffer = _whole("buffer", self.buffer, 0)
         if self.buffer_metric not in masks.METRICS:
             raise GipError(f"unknown buffer metric {self.buffer_metric!r}: use one of {', '.join(masks.METRICS)}")
-        if self.mix not in ("noisy", "x0"):
+        if self.mix not in MIXES:
             raise GipError(f"mix must be 'noisy' (the paper's) or 'x0' (variance-preserving), got {self.mix!r}")
         if isinstance(self.eta, bool) or not isinstance(self.eta, numbers.Real) or not 0.0 <= self.eta <= 1.0:
             raise GipError(f"eta must be in [0, 1] (1 = DDPM, 0 = deterministic), got {self.eta!r}")
@@ -85,6 +115,10 @@ class Settings:
             raise GipError(f"unknown sampler {self.sampler!r}: use one of {', '.join(map(repr, SAMPLERS))} "
                            "('repaint' = the paper's, 'ddim' = deterministic steps, 'projection' = few model calls)")
         lambdas_mod.Axis(self.lam_axis, self.lam_reference)  # validates both
+        for f in dataclasses.fields(self):  # any other field with choices (those above have their own message)
+            if f.metadata["choices"] is not None and getattr(self, f.name) not in f.metadata["choices"]:
+                raise GipError(f"{f.name} must be one of {', '.join(map(repr, f.metadata['choices']))}, "
+                               f"got {getattr(self, f.name)!r}")  # fmt: skip
         for name, value in (("steps", steps), ("jump_n_sample", r), ("jump_length", j), ("buffer", buffer),
                             ("lam", lambdas_mod.as_schedule(self.lam)), ("heat", masks.as_heat(self.heat)),
                             ("eta", float(self.eta))):  # fmt: skip
@@ -125,6 +159,33 @@ class Settings:
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One :class:`Settings` field as the CLI, the live explorer and the sweeps offer it (its metadata)."""
+
+    name: str
+    default: Any  # the field's default, as written in the class (before coercion)
+    help: str
+    label: str
+    choices: tuple | None
+    slider: tuple | None  # (min, max, step) of the explorer's slider
+    guided: bool  # only matters with a target
+
+    @property
+    def flag(self) -> str:
+        """The command-line option: ``--jump-length``."""
+        return "--" + self.name.replace("_", "-")
+
+    def help_text(self, default: Any) -> str:
+        """The help with ``default`` filled in (appended as ``(default ...)`` where the help has no place)."""
+        text = f"{default:g}" if isinstance(default, float) else str(default)
+        return self.help.format(default=text) if "{default}" in self.help else f"{self.help} (default {text})"
+
+
+#: Every field's :class:`Option`, in field order.
+OPTIONS = {f.name: Option(f.name, f.default, **f.metadata) for f in dataclasses.fields(Settings)}
 
 
 def describe(value: Any) -> str:

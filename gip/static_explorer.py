@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import GipError
-from .images import composite_on_white, load_image, write_atomic
+from .images import as_pil, composite_on_white, write_atomic
 
 _CSS = """
 #{id} {{font: 13px/1.4 sans-serif; margin: .5em 0}}
@@ -70,27 +70,10 @@ _JS = """(function () {
 
 
 def to_rgb(img: Any) -> Image.Image:
-    """An image as an RGB PIL image of the same size. Accepts a path, a PIL image (RGBA composited on white,
-    as everywhere in gip), an (H, W, 3|4) / (H, W) uint8 or [0, 1] float array, a bool mask, or a
-    (1, 3, H, W) / (3, H, W) tensor in [-1, 1]."""
-    if isinstance(img, (str, os.PathLike)):
-        img = load_image(img)
-    if isinstance(img, Image.Image):
-        return composite_on_white(img)
-    if type(img).__module__.startswith("torch"):  # a tensor in [-1, 1]
-        t = img.detach().float().cpu()
-        t = t[0] if t.ndim == 4 and t.shape[0] == 1 else t
-        if t.ndim != 3 or t.shape[0] != 3:
-            raise GipError(f"an image tensor must be (1, 3, H, W) or (3, H, W), got {tuple(img.shape)}")
-        img = ((t.clamp(-1, 1) + 1) / 2).permute(1, 2, 0).numpy()
-    a = np.asarray(img)
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[..., 0]
-    if a.ndim != 2 and not (a.ndim == 3 and a.shape[2] in (3, 4)):
-        raise GipError(f"an image must be (H, W, 3) or (H, W), got shape {a.shape}: pass a PIL image, array or tensor")
-    if a.dtype == np.bool_ or np.issubdtype(a.dtype, np.floating):  # masks and [0, 1] floats
-        a = (np.clip(a.astype(np.float64), 0, 1) * 255).round()
-    return composite_on_white(Image.fromarray(np.ascontiguousarray(np.clip(a, 0, 255).astype(np.uint8))))
+    """An image as an RGB PIL image of the same size: :func:`gip.images.as_pil` (a path, a PIL image, an
+    (H, W, 3|4) / (H, W) uint8 or [0, 1] float array, a bool mask, or a (1, 3, H, W) / (3, H, W) tensor in
+    [-1, 1]), RGBA composited on white as everywhere in gip."""
+    return composite_on_white(as_pil(img))
 
 
 def png_uri(img: Image.Image, factor: int) -> str:

@@ -142,6 +142,106 @@ def _array_batches(images: np.ndarray) -> Batches:
     return batches
 
 
+def _config(run_dir: Path, cfg: TrainConfig | None) -> TrainConfig:
+    """``cfg``, or the one saved in ``run_dir`` when resuming without one."""
+    if cfg is not None:
+        return cfg
+    cfg_path = run_dir / "config.json"
+    if not cfg_path.exists():
+        raise FileNotFoundError(f"{cfg_path} missing: pass a TrainConfig to start a new run")
+    return TrainConfig(**json.loads(cfg_path.read_text()))
+
+
+def _batches(images: Union[np.ndarray, Batches], cfg: TrainConfig) -> Batches:
+    if not isinstance(images, np.ndarray):
+        return images
+    if images.shape[1:3] != (cfg.resolution, cfg.resolution):
+        raise ValueError(f"images are {images.shape[1:3]}, config resolution is {cfg.resolution}")
+    return _array_batches(images)
+
+
+@dataclass
+class _Trainer:
+    """The state of a run: the UNet, its optimizer and EMA, the batch generator, the step and the wall time."""
+
+    cfg: TrainConfig
+    unet: UNet2DModel
+    opt: torch.optim.Optimizer
+    ema: EMAModel
+    gen: torch.Generator
+    step: int = 0
+    elapsed: float = 0.0
+
+    @classmethod
+    def start(cls, cfg: TrainConfig, device: torch.device) -> "_Trainer":
+        """A fresh run (seeded with ``cfg.seed``; fine-tuned from ``cfg.init_from`` if given)."""
+        torch.manual_seed(cfg.seed)
+        unet = make_unet(cfg)
+        if cfg.init_from:
+            start = UNet2DModel.from_pretrained(cfg.init_from, torch_dtype=torch.float32)
+            unet.load_state_dict(start.state_dict())
+        unet.to(device)
+        opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        ema = EMAModel(unet.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3 / 4)
+        return cls(cfg, unet, opt, ema, torch.Generator().manual_seed(cfg.seed))
+
+    def resume(self, path: Path, device: torch.device) -> None:
+        """Pick up a checkpoint written by :meth:`save` (model, optimizer, EMA, both RNGs, step, time)."""
+        state = torch.load(path, weights_only=True)
+        self.unet.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.ema.load_state_dict(state["ema"])
+        self.gen.set_state(state["generator"])
+        self.ema.to(device)
+        torch.set_rng_state(state["torch_rng"])
+        self.step, self.elapsed = int(state["step"]), float(state["elapsed"])
+
+    def save(self, path: Path) -> None:
+        _atomic_save({"model": self.unet.state_dict(), "optimizer": self.opt.state_dict(), "ema": self.ema.state_dict(),
+                      "generator": self.gen.get_state(), "torch_rng": torch.get_rng_state(), "step": self.step,
+                      "elapsed": self.elapsed}, path)  # fmt: skip
+
+    def train_step(self, batches: Batches, alphas_cumprod: torch.Tensor, device: torch.device) -> tuple[float, float]:
+        """One optimizer step on a fresh batch (random flips, timesteps, noise); returns (loss, lr)."""
+        cfg, gen = self.cfg, self.gen
+        x0 = batches(gen, cfg.batch_size)
+        if cfg.hflip:
+            flip = torch.rand(cfg.batch_size, generator=gen) < 0.5
+            x0 = torch.where(flip[:, None, None, None], x0.flip(-1), x0)
+        t = torch.randint(cfg.num_train_timesteps, (cfg.batch_size,), generator=gen)
+        noise = torch.randn(x0.shape, generator=gen)
+        x0, t, noise = x0.to(device), t.to(device), noise.to(device)
+        a = alphas_cumprod[t].sqrt()[:, None, None, None]
+        s = (1 - alphas_cumprod[t]).sqrt()[:, None, None, None]
+        loss = F.mse_loss(self.unet(a * x0 + s * noise, t).sample, noise)
+        lr = learning_rate(cfg, self.step)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.unet.parameters(), 1.0)
+        self.opt.step()
+        self.ema.step(self.unet.parameters())
+        self.step += 1
+        return loss.item(), lr
+
+    def sample(self, scheduler: DDPMScheduler, path: Path, device: torch.device) -> None:
+        """A grid of the EMA weights' samples."""
+        ema_unet = make_unet(self.cfg).to(device)
+        self.ema.copy_to(ema_unet.parameters())
+        ema_unet.eval()
+        save_grid(sample_grid(ema_unet, scheduler), path)
+
+
+def _loss_log(run_dir: Path):
+    """``loss.csv`` opened for appending (with its header when new) and its csv writer."""
+    log = open(run_dir / "loss.csv", "a", newline="")
+    writer = csv.writer(log)
+    if log.tell() == 0:
+        writer.writerow(["step", "loss", "lr", "elapsed_s"])
+    return log, writer
+
+
 def train(
     images: Union[np.ndarray, Batches],
     run_dir: str | Path,
@@ -155,104 +255,38 @@ def train(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = run_dir / "last.pt"
-    cfg_path = run_dir / "config.json"
-    if cfg is None:
-        if not cfg_path.exists():
-            raise FileNotFoundError(f"{cfg_path} missing: pass a TrainConfig to start a new run")
-        cfg = TrainConfig(**json.loads(cfg_path.read_text()))
+    cfg = _config(run_dir, cfg)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    if isinstance(images, np.ndarray):
-        if images.shape[1:3] != (cfg.resolution, cfg.resolution):
-            raise ValueError(f"images are {images.shape[1:3]}, config resolution is {cfg.resolution}")
-        batches = _array_batches(images)
-    else:
-        batches = images
+    batches = _batches(images, cfg)
     device = torch.device(cfg.device)
-
-    torch.manual_seed(cfg.seed)
-    unet = make_unet(cfg)
-    if cfg.init_from:
-        start = UNet2DModel.from_pretrained(cfg.init_from, torch_dtype=torch.float32)
-        unet.load_state_dict(start.state_dict())
-    unet.to(device)
+    tr = _Trainer.start(cfg, device)
     scheduler = make_scheduler(cfg)
-    opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    ema = EMAModel(unet.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3 / 4)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    step, elapsed = 0, 0.0
     if ckpt_path.exists():
-        state = torch.load(ckpt_path, weights_only=True)
-        unet.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        ema.load_state_dict(state["ema"])
-        gen.set_state(state["generator"])
-        ema.to(device)
-        torch.set_rng_state(state["torch_rng"])
-        step, elapsed = int(state["step"]), float(state["elapsed"])
+        tr.resume(ckpt_path, device)
     else:
-        cfg_path.write_text(json.dumps(asdict(cfg), indent=2))
+        (run_dir / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     alphas_cumprod = scheduler.alphas_cumprod.to(device)
-
-    def save():
-        _atomic_save(
-            {
-                "model": unet.state_dict(),
-                "optimizer": opt.state_dict(),
-                "ema": ema.state_dict(),
-                "generator": gen.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "step": step,
-                "elapsed": elapsed,
-            },
-            ckpt_path,
-        )
-
-    log = open(run_dir / "loss.csv", "a", newline="")
-    writer = csv.writer(log)
-    if log.tell() == 0:
-        writer.writerow(["step", "loss", "lr", "elapsed_s"])
-    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="train")
-    unet.train()
+    log, writer = _loss_log(run_dir)
+    bar = tqdm(total=cfg.steps, initial=tr.step, disable=not progress, desc="train")
+    tr.unet.train()
     running, t0 = 0.0, time.perf_counter()
     try:
-        while step < cfg.steps:
-            x0 = batches(gen, cfg.batch_size)
-            if cfg.hflip:
-                flip = torch.rand(cfg.batch_size, generator=gen) < 0.5
-                x0 = torch.where(flip[:, None, None, None], x0.flip(-1), x0)
-            t = torch.randint(cfg.num_train_timesteps, (cfg.batch_size,), generator=gen)
-            noise = torch.randn(x0.shape, generator=gen)
-            x0, t, noise = x0.to(device), t.to(device), noise.to(device)
-            a = alphas_cumprod[t].sqrt()[:, None, None, None]
-            s = (1 - alphas_cumprod[t]).sqrt()[:, None, None, None]
-            loss = F.mse_loss(unet(a * x0 + s * noise, t).sample, noise)
-            lr = learning_rate(cfg, step)
-            for group in opt.param_groups:
-                group["lr"] = lr
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-            opt.step()
-            ema.step(unet.parameters())
-            step += 1
-            running += loss.item()
+        while tr.step < cfg.steps:
+            loss, lr = tr.train_step(batches, alphas_cumprod, device)
+            running += loss
             bar.update(1)
-            if step % cfg.log_every == 0:
+            if tr.step % cfg.log_every == 0:
                 now = time.perf_counter()
-                elapsed += now - t0
-                t0 = now
-                writer.writerow([step, f"{running / cfg.log_every:.5f}", f"{lr:.2e}", f"{elapsed:.1f}"])
+                tr.elapsed, t0 = tr.elapsed + now - t0, now
+                writer.writerow([tr.step, f"{running / cfg.log_every:.5f}", f"{lr:.2e}", f"{tr.elapsed:.1f}"])
                 log.flush()
                 bar.set_postfix(loss=f"{running / cfg.log_every:.4f}")
                 running = 0.0
-            if step % cfg.save_every == 0 or step == cfg.steps:
-                save()
-            if cfg.sample_every and step % cfg.sample_every == 0:
-                ema_unet = make_unet(cfg).to(device)
-                ema.copy_to(ema_unet.parameters())
-                ema_unet.eval()
-                save_grid(sample_grid(ema_unet, scheduler), run_dir / f"samples_{step:06d}.png")
+            if tr.step % cfg.save_every == 0 or tr.step == cfg.steps:
+                tr.save(ckpt_path)
+            if cfg.sample_every and tr.step % cfg.sample_every == 0:
+                tr.sample(scheduler, run_dir / f"samples_{tr.step:06d}.png", device)
     finally:
         bar.close()
         log.close()

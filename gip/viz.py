@@ -7,21 +7,19 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from PIL import Image
+
+from .images import as_pil
 
 
 def as_display(img) -> np.ndarray:
-    """PIL image, (H, W[, 3]) array, bool mask or (1|3, H, W)/(1, 3, H, W) tensor in [-1, 1] -> array for imshow."""
-    if isinstance(img, Image.Image):
-        return np.asarray(img)
-    if isinstance(img, torch.Tensor):
-        t = img.detach().float().cpu()
-        if t.ndim == 4:
-            t = t[0]
-        if t.ndim == 3:
-            return ((t.clamp(-1, 1) + 1) / 2).permute(1, 2, 0).numpy()
-        return t.numpy()
-    return np.asarray(img)
+    """An array for imshow: (H, W) maps (bool masks, heat maps; arrays or tensors) as they are, for a colour
+    map; any other image through :func:`gip.images.as_pil` (paths, PIL images, (H, W, 3|4) arrays,
+    (1, 3, H, W) / (3, H, W) tensors in [-1, 1]) as (H, W, 3|4) uint8."""
+    a = img.detach().float().cpu().numpy() if isinstance(img, torch.Tensor) else img
+    flat = isinstance(a, np.ndarray) and a.ndim >= 2 and a.squeeze().ndim == 2
+    if flat and (a.ndim == 2 or a.shape[-1] not in (3, 4)):  # a map, not an (H, W, 3) image
+        return a.squeeze()
+    return np.asarray(as_pil(img))
 
 
 def _panel(ax, img, cmap: str = "gray") -> None:
@@ -334,14 +332,12 @@ def lambda_plot(settings: Mapping[str, object], model, ax=None) -> plt.Figure:
     The right panel is what eq. 3 actually mixes in: a lambda of 1 at a level where sqrt(abar) is 0.05
     injects almost nothing of the target.
     """
-    from . import lambdas
     from .schedule import NoiseTables
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2))
     for label, st in settings.items():
         T = st.steps
-        taus = lambdas.level_taus(T, model.scheduler.alphas_cumprod, model.resolution, st.axis)
-        vals = np.array(lambdas.values(st.lam, T, taus))[1:]  # levels 0 .. T-1
+        vals = np.array(st.lam_levels(model))[1:]  # levels 0 .. T-1
         tables = NoiseTables.from_scheduler(model.scheduler, T)
         k = np.arange(T) * tables.stride
         signal = np.sqrt(np.array(tables.abar))

@@ -7,6 +7,7 @@ In Jupyter and Colab they respond; in the static HTML of the book they show thei
 from __future__ import annotations
 
 import io
+from typing import Any, Callable
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -15,7 +16,7 @@ from . import lambdas, viz
 from .errors import GipError
 from .models import Model
 from .schedule import jump_schedule
-from .settings import Settings
+from .settings import OPTIONS, Option, Settings
 
 
 def figure_png(fig: plt.Figure, dpi: int = 80) -> bytes:
@@ -50,32 +51,46 @@ class TrajectoryScrubber(W.VBox):
 
 
 
-def _kind(lam) -> str:
-    """The schedule dropdown's value for ``lam``: its name if parametric, else ``"linear"``."""
-    return lambdas.name_of(lam) if isinstance(lam, lambdas._Parametric) else "linear"
+def _field_control(o: Option, value: Any, style: dict) -> W.Widget:
+    """The control of a :class:`gip.Settings` field, from its :data:`gip.settings.OPTIONS` entry: a dropdown
+    (choices), a checkbox (a bool), a slider (a slider range) or a text box."""
+    kw = dict(value=value, description=o.label, style=style)
+    if o.choices is not None:
+        return W.Dropdown(options=list(o.choices), **kw)
+    if isinstance(o.default, bool):
+        return W.Checkbox(**kw)
+    if o.slider is not None:
+        lo, hi, step = o.slider
+        return (W.FloatSlider if isinstance(o.default, float) else W.IntSlider)(min=lo, max=hi, step=step, **kw)
+    return {int: W.IntText, float: W.FloatText}.get(type(o.default), W.Text)(**kw)
 
 
-def _standard(name: str, st: Settings, style: dict):
-    """The widget of a standard control, starting at the value in ``st``."""
-    lam = st.lam
-    p = getattr(lam, "p", 1.0)
-    kind = _kind(lam)
-    make = {
-        "steps": lambda: W.IntSlider(value=st.steps, min=10, max=250, step=10, description="steps T", style=style),
-        "jump_length": lambda: W.IntSlider(value=st.jump_length, min=1, max=20, description="jump length j", style=style),
-        "jump_n_sample": lambda: W.IntSlider(value=st.jump_n_sample, min=1, max=10, description="resamples r", style=style),
-        "schedule": lambda: W.Dropdown(options=list(lambdas.SCHEDULES), value=kind, description="lambda schedule", style=style),
+def _special_controls(st: Settings, style: dict) -> dict[str, Callable[[], W.Widget]]:
+    """The controls that are not one field each: ``lam`` as ``schedule`` and ``p``, ``heat`` on/off, ``seed``."""
+    kind, p, _ = lambdas.parameters(st.lam)
+    kind = kind if kind in lambdas.SCHEDULES else "linear"
+    return {
+        "schedule": lambda: W.Dropdown(options=list(lambdas.SCHEDULES), value=kind, description="lambda schedule",
+                                       style=style),  # fmt: skip
         "p": lambda: W.FloatSlider(value=p, min=0.0, max=1.0, step=0.05, description="lambda p", style=style),
-        "lam_axis": lambda: W.Dropdown(options=["snr", "literal"], value=st.lam_axis, description="lambda axis", style=style),
-        "heat": lambda: W.Checkbox(value=st.heat is not None, description="heated mask", style=style),
-        "buffer": lambda: W.IntSlider(value=st.buffer, min=0, max=6, description="buffer b", style=style),
-        "mix": lambda: W.Dropdown(options=["noisy", "x0"], value=st.mix, description="mix", style=style),
-        "eta": lambda: W.FloatSlider(value=st.eta, min=0.0, max=1.0, step=0.1, description="eta", style=style),
+        "heat": lambda: W.Checkbox(value=st.heat is not None, description=OPTIONS["heat"].label, style=style),
         "seed": lambda: W.IntText(value=0, description="seed", style=style),
     }
-    if name not in make:
-        raise GipError(f"unknown control {name!r}: choose among {', '.join(make)}")
-    return make[name]()
+
+
+#: Every control the explorer has: one per :class:`gip.Settings` field (``lam`` as ``schedule`` and ``p``), and
+#: the ``seed``.
+CONTROLS = (*(n for f in OPTIONS for n in (("schedule", "p") if f == "lam" else (f,))), "seed")
+
+
+def _standard(name: str, st: Settings, style: dict) -> W.Widget:
+    """The widget of a control (:data:`CONTROLS`), starting at the value in ``st``."""
+    special = _special_controls(st, style)
+    if name in special:
+        return special[name]()
+    if name not in OPTIONS:
+        raise GipError(f"unknown control {name!r}: choose among {', '.join(CONTROLS)}")
+    return _field_control(OPTIONS[name], getattr(st, name), style)
 
 
 GUIDED_CONTROLS = ("steps", "jump_length", "jump_n_sample", "schedule", "p", "lam_axis", "heat", "buffer", "seed")
@@ -87,10 +102,11 @@ class Explorer(W.VBox):
     progress bar (a step callback counting model calls), the result row with its metrics, and a
     :class:`TrajectoryScrubber` of the run.
 
-    ``controls``: names among ``steps, jump_length, jump_n_sample, schedule, p, lam_axis, heat, buffer, mix,
-    eta, seed`` (default: all that matter for the mode). ``settings``: the starting values (default
-    ``gip.Settings()``). Without a target it runs plain RePaint. ``result`` shows an earlier run without
-    sampling; ``run()`` runs the current settings and returns the :class:`gip.InpaintResult`.
+    ``controls``: names among :data:`CONTROLS` (every :class:`gip.Settings` field, ``lam`` as ``schedule``
+    and ``p``, and ``seed``; default: :data:`GUIDED_CONTROLS` or :data:`REPAINT_CONTROLS`). ``settings``:
+    the starting values (default ``gip.Settings()``). Without a target it runs plain RePaint. ``result``
+    shows an earlier run without sampling; ``run()`` runs the current settings and returns the
+    :class:`gip.InpaintResult`.
     """
 
     def __init__(self, scene, target=None, mask=None, settings: Settings | None = None, controls=None,
@@ -129,10 +145,7 @@ class Explorer(W.VBox):
         c = {k: w.value for k, w in self.controls.items() if k != "seed"}
         kind, p = c.pop("schedule", None), c.pop("p", None)
         if kind is not None or p is not None:
-            lam = self.base.lam
-            kind = kind or _kind(lam)
-            p = getattr(lam, "p", 1.0) if p is None else p
-            c["lam"] = lambdas.by_name(kind, p, getattr(lam, "lam_max", 1.0))
+            c["lam"] = lambdas.reshape(self.base.lam, kind, p)
         if "heat" in c:
             c["heat"] = (self.base.heat or True) if c["heat"] else False
         return self.base.replace(**c)

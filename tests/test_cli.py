@@ -101,3 +101,19 @@ def test_unknown_model(files, capsys):
     scene, target, mask, tmp = files
     assert main(["inpaint", scene, target, mask, "-o", str(tmp / "o.png"), "--model", "nope", *FAST]) == 2
     assert "unknown model" in capsys.readouterr().err
+
+
+def test_every_setting_has_an_option():
+    """The sampler options are made from gip.Settings' fields (gip.settings.OPTIONS), lam and heat as
+    --schedule/--p/--lam and --no-heat/--heat-metric; parsing the defaults gives gip.Settings()."""
+    import gip
+    from gip.cli import build_parser, settings_from_args
+    from gip.settings import OPTIONS
+
+    args = build_parser().parse_args(["inpaint", "s", "t", "m", "-o", "o.png"])
+    assert all(hasattr(args, n) for n in OPTIONS if n not in ("lam", "heat"))
+    assert settings_from_args(args, guided=True) == gip.Settings()
+    args = build_parser().parse_args(["inpaint", "s", "t", "m", "-o", "o.png", "--buffer-metric", "taxicab", "--schedule",
+                                      "floor", "--p", "0.3", "--lam-reference", "128"])  # fmt: skip
+    assert settings_from_args(args, guided=True) == gip.Settings(buffer_metric="taxicab", lam=gip.lambdas.Floor(p=0.3),
+                                                                 lam_reference=128)  # fmt: skip

@@ -74,3 +74,12 @@ def test_run_errors(tiny_model, case):
         experiment.run(case, FAST, model=tiny_model, seed=3)
     with pytest.raises(gip.GipError, match="gip.Settings"):
         experiment.run(case, {"a": dict(steps=3)}, model=tiny_model)
+
+
+def test_insertion_cases_carry_their_object_and_box():
+    cases = gip.assets.insertion_cases()
+    assert all(c.name.endswith("+" + c.object) for c in cases)
+    assert {c.object for c in cases} == {"glasses", "dark-sunglasses", "tophat", "crown"}
+    for c in cases:
+        x, y, w, h = c.box
+        assert c.silhouette[y : y + h, x : x + w].sum() == c.silhouette.sum()  # the object lies in its box

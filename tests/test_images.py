@@ -76,3 +76,27 @@ def test_save_image_is_atomic_and_protects_inputs(tmp_path):
 def test_to_pil_roundtrip():
     t = images.to_tensor(np.full((2, 2, 3), 37, np.uint8))
     assert np.asarray(images.to_pil(t)[0])[0, 0].tolist() == [37, 37, 37]
+
+
+def test_as_pil_is_the_one_converter(tmp_path):
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[1:3, 1:3] = (255, 0, 0, 255)
+    assert images.as_pil(rgba).mode == "RGBA" and images.as_pil(rgba).getpixel((1, 1)) == (255, 0, 0, 255)  # alpha kept
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "o.png")
+    assert images.as_pil(tmp_path / "o.png").mode == "RGBA"
+    assert images.as_pil(torch.ones(1, 3, 2, 2)).getpixel((0, 0)) == (255, 255, 255)  # [-1, 1] tensors
+    assert images.as_pil(np.eye(2, dtype=bool)).getpixel((0, 0)) == 255 and images.as_pil(np.full((2, 2), 0.5)).getpixel((0, 0)) == 128
+    with pytest.raises(gip.GipError, match="an image must be"):
+        images.as_pil(np.zeros((2, 3, 4, 5)))
+    with pytest.raises(gip.GipError, match="cannot read the object from a list"):
+        images.as_pil([1, 2], "object")
+
+
+def test_check_output_guards_every_output(tmp_path):
+    src = tmp_path / "in.png"
+    src.write_bytes(b"x")
+    assert images.check_output(tmp_path / "out.png", [src, None]) == tmp_path / "out.png"
+    with pytest.raises(gip.GipError, match=f"refusing to overwrite the input file {src}"):
+        images.check_output(tmp_path / "." / "in.png", [str(src)])
+    with pytest.raises(gip.GipError, match="does not exist: create it first"):
+        images.check_output(tmp_path / "no" / "out.png", [src])

@@ -72,3 +72,33 @@ def test_name_of_gives_the_cli_and_explorer_name():
     assert lambdas.name_of(lambda t, T: 0.0) == "linear" and lambdas.name_of(lambda t, T: 0.0, default="?") == "?"
     for name in lambdas.SCHEDULES:
         assert lambdas.name_of(lambdas.by_name(name, 0.5)) == name
+
+
+def test_reshape_keeps_what_is_not_given():
+    """The one schedule translation (CLI, explorer, grids, sweeps): name, p and lam_max -> a schedule."""
+    L, F = lambdas.Linear, lambdas.Floor
+    assert lambdas.reshape(F(p=0.3, lam_max=0.5), p=0.6) == F(p=0.6, lam_max=0.5)  # kind and lam_max kept
+    assert lambdas.reshape(F(p=0.3), lam_max=0.8) == F(p=0.3, lam_max=0.8)
+    assert lambdas.reshape(lambdas.Cosine(p=0.4), "cosine", lam_max=0.9) == lambdas.Cosine(p=0.4, lam_max=0.9)
+    # a new kind takes its class's own default p, and lam's lam_max
+    assert lambdas.reshape(L(p=0.75, lam_max=0.5), "floor") == F(p=0.5, lam_max=0.5)
+    assert lambdas.reshape(F(p=0.3), "linear") == L(p=1.0) and lambdas.reshape(L(p=0.3), "step") == lambdas.Step(p=0.5)
+    # constants: their value is kept or replaced by lam_max; p makes a constant linear
+    assert lambdas.reshape(L(lam_max=0.8), "constant") == lambdas.Constant(0.8)
+    assert lambdas.reshape(lambdas.Constant(0.3), lam_max=0.6) == lambdas.Constant(0.6)
+    assert lambdas.reshape(0.3, p=0.5) == L(p=0.5) and lambdas.reshape(0.3, "floor") == F()
+    custom = lambda t, T: 0.2  # noqa: E731
+    assert lambdas.reshape(custom).fn is custom and lambdas.reshape(custom, p=0.25) == L(p=0.25)
+    assert lambdas.reshape(F(p=0.3)) == F(p=0.3) and lambdas.reshape(0.5) == lambdas.Constant(0.5)
+    with pytest.raises(gip.GipError, match="unknown lambda schedule 'wavy'"):
+        lambdas.reshape(L(), "wavy")
+    with pytest.raises(gip.GipError, match="p must be"):
+        lambdas.reshape(L(), p=1.5)
+
+
+def test_parameters_are_what_the_controls_show():
+    assert lambdas.parameters(lambdas.Floor(p=0.3, lam_max=0.5)) == ("floor", 0.3, 0.5)
+    assert lambdas.parameters(lambdas.Constant(0.2)) == ("constant", 1.0, 0.2)
+    assert lambdas.parameters(lambda t, T: 0.0) == ("linear", 1.0, 1.0)
+    for lam in (lambdas.Floor(p=0.3, lam_max=0.5), lambdas.Constant(0.2), lambdas.Cosine(p=0.7)):
+        assert lambdas.reshape(None, *lambdas.parameters(lam)) == lam  # a round trip

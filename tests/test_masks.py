@@ -89,3 +89,12 @@ def test_box_mask():
     assert m.sum() == 12 and m[1, 2] and m[4, 4] and not m[5, 2]
     with pytest.raises(gip.GipError, match="inside"):
         masks.box(8, 6, 0, 3, 2)
+
+
+def test_check_box_is_the_one_box_check():
+    assert masks.check_box((1, 2, 3, 4), 8, 8) == (1, 2, 3, 4)
+    with pytest.raises(gip.GipError, match="reaches past the 8x6 canvas: it must lie inside"):
+        masks.check_box((6, 0, 3, 2), 8, 6, "canvas")
+    with pytest.raises(gip.GipError, match="x and y must be >= 0"):
+        masks.check_box((-1, 0, 3, 2))
+    assert gip.auto.check_box is masks.check_box

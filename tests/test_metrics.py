@@ -189,7 +189,7 @@ def test_evaluate_with_a_silhouette_on_the_embedded_model(embedded_model):
 
 
 def test_evaluate_copy_paste_mode_matches_the_target(tiny_model, images16):
-    """lam = 1, heat off, no buffer: the fill region is the target exactly (method.md 5.4)."""
+    """lam = 1, heat off, no buffer: the fill region is the target exactly (eq. 3 with Lambda = 1: book chapter 3)."""
     scene, target, fill = images16
     res = gip.inpaint(scene, target, fill, model=tiny_model, steps=4, jump_n_sample=1, lam=1.0, heat=False,
                       buffer=0, progress=False)  # fmt: skip

@@ -80,3 +80,16 @@ def test_explorer_accepts_paths_like_inpaint(tiny_model):
                           gip.Settings(steps=4, jump_length=2, jump_n_sample=1), model=gip.load_model())  # fmt: skip
     res = ex.run()
     assert res.tensor.shape == (1, 3, 32, 32) and ex.image.value[:4] == b"\x89PNG"
+
+
+def test_every_setting_has_a_control(tiny_model, inputs):
+    """The controls are made from gip.Settings' fields (lam as schedule and p): any of them, at their values."""
+    from gip.settings import OPTIONS
+
+    assert set(widgets.CONTROLS) == (set(OPTIONS) - {"lam"}) | {"schedule", "p", "seed"}
+    scene, target, fill = inputs
+    st = gip.Settings(steps=10, jump_length=2, buffer_metric="taxicab", lam_reference=128, sampler="ddim", eta=0.0)
+    ex = widgets.explorer(scene, target, fill, st, model=tiny_model, controls=widgets.CONTROLS)
+    assert ex.settings() == st and ex.controls["buffer_metric"].options == ("chessboard", "taxicab", "euclidean")
+    ex.controls["sampler"].value = "projection"
+    assert ex.settings() == st.replace(sampler="projection")

@@ -101,7 +101,8 @@ def insertion_pairs() -> list[dict]:
 def insertion_case(pair: dict, resolution: int = 32, dilate: int | None = None, scene: str | None = None):
     """One pair as a :class:`gip.Case` at ``resolution``: target = scene with the object pasted on,
     fill mask = the object's silhouette grown by ``dilate`` px (default: 1 px per 32), ``silhouette`` = the
-    object's own pixels. ``scene`` replaces the pair's scene (e.g. a photo of :func:`photos`); the box is
+    object's own pixels, ``object`` its name (``"crown"``) and ``box`` where it was placed (x, y, w, h in
+    pixels). ``scene`` replaces the pair's scene (e.g. a photo of :func:`photos`); the box is
     then placed on that scene's face box."""
     from ..auto import compose
     from ..experiment import Case
@@ -115,8 +116,8 @@ def insertion_case(pair: dict, resolution: int = 32, dilate: int | None = None, 
     dilate = max(1, round(resolution / 32)) if dilate is None else dilate
     image = load_scene(scene, resolution)
     target, fill, sil = compose(image, obj, (x, y, w, h), dilate=dilate)
-    name = f"{scene.split('/')[-1]}+{pair['object'].removesuffix('-rgba64')}"
-    return Case(name, image, target, fill, silhouette=sil)
+    kind = pair["object"].removesuffix("-rgba64")
+    return Case(f"{scene.split('/')[-1]}+{kind}", image, target, fill, silhouette=sil, object=kind, box=(x, y, w, h))
 
 
 def insertion_cases(resolution: int = 32, dilate: int | None = None) -> list:
