@@ -34,7 +34,7 @@ Every case is a :class:`gip.Case` with ``answer`` and ``alpha`` (the object's ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -137,7 +137,8 @@ def target_of(kind: str, layer: Layer, scene: np.ndarray, index: int, scene_name
     box = object_box(layer.alpha)
     if kind.startswith("degraded"):
         bad = degrade_resolution(layer) if kind == "degraded-lowres" else degrade_colour(layer)
-        return bad.over(scene), box | object_box(bad.alpha)
+        fill = box | object_box(bad.alpha)
+        return np.where(fill[..., None], bad.over(scene), scene), fill
     if kind == "boxed-white":
         back = np.ones_like(scene)
     elif kind == "boxed-colour":
@@ -186,3 +187,69 @@ def cases(kinds: Sequence[str] = KINDS, n: int | None = None, resolution: int = 
         raise GipError(f"unknown target kind {', '.join(map(repr, bad))}: use among {', '.join(KINDS)}")
     ps = pairs(scene)[:n]
     return [case(p, k, resolution, scene, i) for i, p in enumerate(ps) for k in kinds]
+
+
+#: The reference rows of every benchmark table: what the target gives away, what the model does without
+#: it, and the best possible result.
+REFERENCES = ("copy-paste", "RePaint", "answer")
+
+
+def _reference_output(case, label: str, seeds: Sequence[int], samples: int, model):
+    """(seed, (N, 3, H, W) outputs) of one reference row kind for ``case``."""
+    from .sampler import repaint
+
+    for seed in seeds:
+        if label == "RePaint":
+            out = repaint(case.scene, case.mask, model=model, seed=seed, num_samples=samples, progress=False)
+            yield seed, out
+        else:
+            yield seed, (case.target if label == "copy-paste" else case.answer).expand(samples, -1, -1, -1)
+
+
+def run(cases: Sequence, settings, seeds: int | Sequence[int] = (0,), samples: int = 1, model=None,
+        references: Sequence[str] = REFERENCES, progress: bool = True):  # fmt: skip
+    """:func:`gip.experiment.run` on benchmark cases, plus the :data:`REFERENCES` rows for every case and
+    seed (labels ``"copy-paste"``: the target itself, ``"RePaint"``: no target, ``"answer"``), all scored
+    against the answer. Returns the :class:`gip.experiment.Experiment` (``df`` grouped by ``kind`` and
+    ``label`` makes the benchmark's table: :func:`table`)."""
+    import pandas as pd
+
+    from .experiment import Experiment, run as run_experiment, score
+    from .sampler import InpaintResult, default_model
+    from .settings import Settings
+
+    bad = [r for r in references if r not in REFERENCES]
+    if bad:
+        raise GipError(f"unknown reference {', '.join(map(repr, bad))}: use among {', '.join(REFERENCES)}")
+    model = model or default_model()
+    seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    exp = run_experiment(cases, settings, seeds=seeds, samples=samples, model=model, progress=progress)
+    rows, images = [], []
+    for case in cases:
+        for label in references:
+            for seed, out in _reference_output(case, label, seeds, samples, model):
+                res = out if label == "RePaint" else InpaintResult(
+                    out, None, case.mask, ~case.mask, case.mask.astype(float), 0, 0.0, Settings(lam=0.0, heat=False))
+                rows += score(case, label, seed, res, model.name)
+                images += list(res.tensor)
+    df = pd.concat([exp.df, pd.DataFrame(rows)], ignore_index=True)
+    return Experiment(df, exp.images + images, exp.cases, exp.settings, exp.results)
+
+
+#: The columns of :func:`table`.
+TABLE_METRICS = ("answer_error", "answer_object", "leak", "kept", "structure", "sharpness", "colour_shift")
+
+
+def table(df, metrics: Sequence[str] = TABLE_METRICS, by: Sequence[str] = ("kind", "label")):
+    """Mean of ``metrics`` per (kind, label) of a benchmark table, plus ``vs_copy``: the error to the answer
+    over copy-paste's on the same kind (when the table has copy-paste rows)."""
+    order = {c: {v: (1, i) for i, v in enumerate(dict.fromkeys(df[c]))} for c in by}  # first appearance
+    if "label" in order:  # the references first
+        order["label"].update({v: (0, REFERENCES.index(v)) for v in order["label"] if v in REFERENCES})
+    t = df.groupby(list(by), sort=False)[list(metrics)].mean()
+    t = t.iloc[sorted(range(len(t)), key=lambda i: tuple(order[c][v] for c, v in zip(by, np.atleast_1d(t.index[i]))))]
+    if "copy-paste" in set(df["label"]) and "answer_error" in metrics and by[-1] == "label":
+        copy = t.xs("copy-paste", level=-1)["answer_error"].reindex(t.index.droplevel(-1)).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t["vs_copy"] = np.where(copy > 0, t["answer_error"].to_numpy() / np.where(copy > 0, copy, 1), np.nan)
+    return t

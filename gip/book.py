@@ -124,6 +124,7 @@ def setup(use_hub: bool = False, hub_model: str = HUB_MODEL, threads: int = 1, s
     if not use_hub:
         return Book(model=load_model(), fast=fast)
     model = load_model(hub_model, device="cuda" if torch.cuda.is_available() else "cpu")
+    model.graph = model.device.type == "cuda"  # every gip.inpaint of the chapter replays a CUDA graph (gip.accel)
     photo = photo_for(hub_model) if photo is None else photo
     assets.photo_info(photo)  # a clear error for an unknown name, before any chapter cell runs
     return Book(model=model, fast=fast, photo=photo)

@@ -126,22 +126,6 @@ class Experiment:
         metrics = list(metrics or [c for c in DEFAULT_METRICS if c in self.df])
         return mean_std_table(self.df, by, metrics, digits)
 
-    def in_context(self, cases: Sequence[str] | None = None) -> "Experiment":
-        """Re-measure ``object_ssim`` and ``object_survived`` of ``cases`` (default: all) in context
-        (:func:`gip.metrics.object_ssim` with ``in_context=True``): for targets whose background around the
-        object is not the scene's (an object photo pasted as a box). Updates ``df`` in place; returns self."""
-        from . import metrics as M
-
-        for name in self.cases if cases is None else cases:
-            c, rows = self.cases[name], self.df.index[self.df["case"] == name]
-            if c.silhouette is None or not len(rows):
-                continue
-            out = torch.stack([self.images[i] for i in rows])
-            ssim = M.object_ssim(out, c.target, c.silhouette, in_context=True)
-            self.df.loc[rows, "object_ssim"] = ssim
-            self.df.loc[rows, "object_survived"] = M.survived(self.df.loc[rows, "object_ratio"], ssim).astype(float)
-        return self
-
     def image(self, case: str, label: str, k: int = 0) -> torch.Tensor:
         """The ``k``-th sample (seed-major) of one case and setting, (3, H, W)."""
         rows = self.df.index[(self.df["case"] == case) & (self.df["label"] == label)]
@@ -163,6 +147,16 @@ class Experiment:
         rows = [[*(to_tensor(inputs[k], k) if k != "mask" else inputs[k] for k in lead),
                  *(self.image(case, lb, i) for lb in labels)] for i in range(n)]  # fmt: skip
         return show_grid(rows, col_titles=[*lead, *labels], row_titles=[f"sample {i}" for i in range(n)], scale=scale)
+
+
+def score(case: Case, label: str, seed: int, result, model_name: str) -> list[dict[str, Any]]:
+    """The table rows of one run (one per sample): ``case``, ``label``, ``seed``, ``sample``, ``kind`` and
+    ``object`` (None where unknown), every setting, every metric (against the case's answer when it has
+    one), ``selection_score``, ``model`` and ``seconds`` (the run's wall time / samples)."""
+    per = evaluate_samples(result, case.scene, case.target, case.silhouette, case.answer, case.alpha)
+    head = {"case": case.name, "label": label, "seed": seed}
+    return [{**head, "sample": k, "kind": case.kind, "object": case.object, **result.settings.row(), **m, "selection_score": selection_score(m),
+             "model": model_name, "seconds": result.seconds / len(per)} for k, m in enumerate(per)]  # fmt: skip
 
 
 #: The metrics tables show by default.
@@ -218,12 +212,8 @@ def run(
                     t0 = time.perf_counter()
                     res = inpaint(case.scene, case.target, case.mask, st, model=model, seed=seed,
                                   num_samples=samples, progress=False, **run_kwargs)  # fmt: skip
-                    scores = evaluate_samples(res, case.scene, case.target, silhouette=case.silhouette)
-                    for k, m in enumerate(scores):
-                        rows.append({"case": case.name, "label": label, "seed": seed, "sample": k, **res.settings.row(),
-                                     **m, "selection_score": selection_score(m), "model": model.name,
-                                     "seconds": res.seconds / samples})  # fmt: skip
-                        images.append(res.tensor[k])
+                    rows += score(case, label, seed, res, model.name)
+                    images += list(res.tensor)
                     if keep_results:
                         results[(case.name, label, seed)] = res
                     bar.update(1)

@@ -31,6 +31,9 @@ class Model:
     unet: UNet2DModel
     scheduler: DDPMScheduler
     name: str
+    #: replay the UNet from a CUDA graph in :func:`gip.inpaint` unless it is told otherwise (``graph=``);
+    #: :func:`gip.book.setup` turns it on for a hub model on a GPU
+    graph: bool = False
     #: compiled / CUDA-graph wrappers of the UNet, made and reused by :func:`gip.accel.denoiser`
     accel: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -131,7 +131,7 @@ def inpaint(
     *, keep_mask: ImageLike | None = None, model: Model | None = None, seed: int | None = 0, num_samples: int = 1,
     record: bool | int = False, record_dtype: torch.dtype = torch.float16, callback: Callable[[Step], None] | None = None,
     device: str | torch.device | None = None, dtype: torch.dtype | None = None, compile: bool = False,
-    graph: bool = False, resize: bool = False, progress: bool = True, object_mask: ImageLike | None = None, **overrides: Any,
+    graph: bool | None = None, resize: bool = False, progress: bool = True, object_mask: ImageLike | None = None, **overrides: Any,
 ) -> InpaintResult:  # fmt: skip
     """Fill ``mask`` (white = fill) of ``scene`` with ``target``, blended in by a pretrained DDPM.
 
@@ -142,7 +142,7 @@ def inpaint(
     random) seeds both noise streams; ``num_samples`` are batched through one UNet call per step; ``record``
     (True or a stride) keeps a :class:`gip.Trajectory`; ``callback`` sees a :class:`Step` after every entry;
     ``compile`` applies ``torch.compile`` to the UNet, ``graph`` replays it from a CUDA graph (GPU; on the
-    CPU a warning and eager calls: :mod:`gip.accel`). ``object_mask`` (white = object) tells which target
+    CPU a warning and eager calls: :mod:`gip.accel`; default ``model.graph``). ``object_mask`` (white = object) tells which target
     pixels are the object (else an RGBA target's alpha, else estimated: :mod:`gip.matte`).
     """
     st, model = resolve(settings, overrides), model or default_model()
@@ -157,7 +157,7 @@ def inpaint(
     W = torch.from_numpy(inp.weight).to(model.device, torch.float32)[None, None]
     schedule = jump_schedule(st.steps, st.jump_length, st.jump_n_sample)
     plan = moves(schedule, st.steps)
-    unet = denoiser(model, compile, graph)
+    unet = denoiser(model, compile, model.graph if graph is None else graph)
     timesteps = torch.arange(st.steps, device=model.device) * run.tables.stride
     rec = None if record is False else Recorder(1 if record is True else int(record), record_dtype)
     callbacks = [c for c in (rec, callback) if c is not None]

@@ -138,15 +138,6 @@ def test_seam_visibility_sees_a_hard_buffer_ring(b):
     assert s[0] == 0.0 and s[1] > math.log(5)
 
 
-def test_combined_score():
-    assert M.combined_score({"seam": 2.0, "fill_mse_heat": 0.25}) == pytest.approx(2.0 + 4 * 0.5 / 2)
-    assert M.combined_score({"seam": 2.0, "fill_mse_heat": float("nan")}) == 2.0
-    assert M.combined_score({"seam": 1.0, "fill_mse_heat": 0.0}) < M.combined_score({"seam": 1.0, "fill_mse_heat": 0.1})
-    # deprecated: with the object's metrics it is selection_score
-    m = {"seam": 0.3, "fill_mse_heat": 0.01, "object_ratio": 0.2, "harmony": 0.05}
-    assert M.combined_score(m) == M.selection_score(m) != M.combined_score({**m, "object_ratio": math.nan})
-
-
 def test_evaluate_on_a_run(tiny_model, images16):
     scene, target, fill = images16
     res = gip.inpaint(scene, target, fill, model=tiny_model, steps=5, jump_n_sample=1, buffer=1, num_samples=2,
@@ -178,7 +169,7 @@ def test_evaluate_with_a_silhouette_on_the_embedded_model(embedded_model):
     assert all(isinstance(v, float) and math.isfinite(v) for v in out.values())
     per = M.evaluate_samples(res, scene, target, silhouette=sil)
     for p in per:
-        assert p["object_survived"] == float(p["object_ratio"] < M.SURVIVAL_THRESHOLD)
+        assert p["object_survived"] == float(M.survived(p["object_presence"], p["object_structure"]))
         assert p["object_error"] > 0 and p["seam"] >= 0 and p["harmony"] >= 0
         assert math.isfinite(M.selection_score(p))
     assert out["object_survived"] == pytest.approx(np.mean([p["object_survived"] for p in per]))

@@ -144,16 +144,40 @@ def test_survival(case, metrics):
     survived = M.object_survived(case.batch(), case.target, case.sil, case.scene)
     assert dict(zip(CASES, survived.tolist())) == {"a": True, "b": False, "c": True, "d": False, "e": True}
     assert [metrics[k]["object_survived"] for k in CASES] == [1.0, 0.0, 1.0, 0.0, 1.0]
-    # a mix a * object + (1 - a) * scene has ratio (1 - a)^2: it survives above a = 1 - sqrt(threshold)
-    a_min = 1 - math.sqrt(M.SURVIVAL_THRESHOLD)
-    mixes = np.stack([a * case.target + (1 - a) * case.scene for a in (a_min - 0.02, a_min + 0.02)])
-    np.testing.assert_allclose(M.object_ratio(mixes, case.target, case.sil, case.scene),
-                               [(1 - a_min + 0.02) ** 2, (1 - a_min - 0.02) ** 2])  # fmt: skip
-    # ... but a faint ghost of the object is not "in the picture": the structure (SSIM) must be there too
-    assert M.object_survived(mixes, case.target, case.sil, case.scene).tolist() == [False, False]
-    assert (M.object_ssim(mixes, case.target, case.sil) < M.SURVIVAL_SSIM).all()
-    strong = np.stack([a * case.target + (1 - a) * case.scene for a in (0.5, 0.8)])
-    assert M.object_survived(strong, case.target, case.sil, case.scene).tolist() == [False, True]
+    # a mix a * object + (1 - a) * scene is closer to the object than to the scene exactly when a > 1/2:
+    # its presence is (a^2 - (1 - a)^2) = 2a - 1
+    mixes = np.stack([a * case.target + (1 - a) * case.scene for a in (0.3, 0.45, 0.55, 0.9)])
+    np.testing.assert_allclose(M.object_presence(mixes, case.target, case.sil, case.scene), [-0.4, -0.1, 0.1, 0.8])
+    assert M.object_presence(case.batch(), case.target, case.sil, case.scene)[[0, 1]].tolist() == [1.0, -1.0]
+    # ... and a faint ghost of the object is not "in the picture": half of its structure must be there too
+    structure = M.object_structure(mixes, case.target, case.sil, case.scene)
+    assert (np.diff(structure) > 0).all() and structure[0] < M.SURVIVAL_STRUCTURE <= structure[-1]
+    assert M.object_survived(mixes, case.target, case.sil, case.scene).tolist() == [False, False, False, True]
+
+
+# Outputs of the embedded model for a crown on held-out yellow faces (gip.inpaint, Linear(p), heat off, b = 0,
+# seed 1, 8 samples; saved as PNG): colour alone is fooled there, the object is yellow like the face.
+CROWNS = {  # file -> (what a reader sees, kept)
+    "google-1fae3-crown-blob": ("a yellow head top with a few jewel-coloured specks (p = 0.5)", False),
+    "google-1fae3-crown-blob2": ("the same, other sample", False),
+    "twitter-1fae3-crown-jewels": ("three jewels, no crown (p = 0.75)", False),
+    "google-1fae3-crown-faint": ("a faint crown: band, jewels, points (p = 0.75)", True),
+    "twitter-1fae3-crown-crown": ("a crown, low contrast (p = 1)", True),
+}
+
+
+@pytest.mark.parametrize("name", CROWNS)
+def test_a_low_contrast_crown_is_judged_by_both_hypotheses(name):
+    from pathlib import Path
+
+    case = next(c for c in gip.assets.insertion_cases() if c.name == name.split("-crown")[0] + "+crown")
+    out = gip.images.to_tensor(Path(__file__).parent / "data" / f"{name}.png")
+    seen, kept = CROWNS[name]
+    # the old rule (object_ratio < 0.5 and plain SSIM >= 0.4) called every one of them kept
+    ratio = M.object_ratio(out, case.target, case.silhouette, case.scene)[0]
+    plain = M.object_ssim(out, case.target, case.silhouette, in_context=False)[0]
+    assert ratio < 0.5 and plain >= 0.4
+    assert bool(M.object_survived(out, case.target, case.silhouette, case.scene)[0]) is kept, seen
 
 
 def test_object_metrics_errors(case):
@@ -265,34 +289,26 @@ def test_selection_score_ranks_the_known_cases(metrics):
     assert set(order[:2]) == {"a", "c"}  # the object there and blended
     assert order[2] == "e"  # there, but the colours are off
     assert set(order[3:]) == {"b", "d"}  # deleted
-    assert min(score["b"], score["d"]) >= 1 + M.SURVIVAL_THRESHOLD > max(score[k] for k in "ace")
-    assert M.combined_score(metrics["c"]) == score["c"]  # the deprecated name delegates
+    assert min(score["b"], score["d"]) >= 2 > max(score[k] for k in "ace")
 
 
 def test_selection_score_never_rewards_deleting_the_object():
-    """A surviving object with the worst seam and colours still beats a deleted one with perfect ones."""
-    worst = {"object_ratio": M.SURVIVAL_THRESHOLD - 1e-9, "seam": 1e9, "harmony": 1e9}
-    deleted = {"object_ratio": 1.0, "seam": 0.0, "harmony": 0.0}
-    half = {"object_ratio": M.SURVIVAL_THRESHOLD, "seam": 0.0, "harmony": 0.0}
-    assert M.selection_score(worst) < M.selection_score(half) < M.selection_score(deleted)
-    assert M.selection_score({"object_ratio": 0.2, "seam": math.nan, "harmony": math.nan}) == 0.2
-    assert math.isnan(M.selection_score({"seam": 0.1, "harmony": 0.1, "object_ratio": math.nan}))
-    assert math.isnan(M.selection_score({"seam": 0.1, "harmony": 0.1}))
+    """A kept object with the worst seam and colours still beats a lost one with perfect ones."""
+    worst = {"object_ratio": 50.0, "object_survived": 1.0, "seam": 1e9, "harmony": 1e9}
+    deleted = {"object_ratio": 1.0, "object_survived": 0.0, "seam": 0.0, "harmony": 0.0}
+    close = {"object_ratio": 0.01, "object_survived": 0.0, "seam": 0.0, "harmony": 0.0}  # right colour, no structure
+    assert M.selection_score(worst) < M.selection_score(close) < M.selection_score(deleted)
+    assert M.selection_score({"object_ratio": 0.25, "object_survived": 1.0, "seam": math.nan}) == 0.2
+    assert math.isnan(M.selection_score({"seam": 0.1, "harmony": 0.1, "object_ratio": math.nan, "object_survived": 1}))
+    assert math.isnan(M.selection_score({"seam": 0.1, "harmony": 0.1, "object_ratio": 0.1}))  # kept unknown
     with pytest.raises(gip.GipError, match="sum to <= 1"):
         M.selection_score(deleted, seam_weight=0.8, harmony_weight=0.5)
 
 
-
-def test_a_lost_object_never_outranks_a_kept_one():
-    kept = {"object_ratio": 0.49, "object_ssim": 0.41, "seam": 50.0, "harmony": 5.0}  # kept, ugly seam and colours
-    lost = {"object_ratio": 0.05, "object_ssim": 0.2, "seam": 0.0, "harmony": 0.0}  # right colour, no structure
-    assert M.selection_score(kept) < M.selection_score(lost)
-
-
 def test_in_context_ssim_does_not_count_a_photo_targets_white_background_against_the_ideal():
     # target = the object photographed on white, pasted as a box; the ideal output keeps the object and
-    # replaces the white with the face: against the target its SSIM is dragged down by the white around
-    # the object's rim, in context it is ~1; a deleted object stays low either way
+    # replaces the white with the face: against the target its plain SSIM is dragged down by the white around
+    # the object's rim, in context (the default) it is ~1; a deleted object stays low either way
     case = make_case(2)
     obj, sil = sunglasses()
     box = np.zeros_like(sil)
@@ -300,34 +316,17 @@ def test_in_context_ssim_does_not_count_a_photo_targets_white_background_against
     box[ys.min() - 1 : ys.max() + 2, xs.min() - 1 : xs.max() + 2] = True
     photo = np.where(box, np.where(sil, obj, 1.0), case.scene)
     ideal, deleted = case.outputs["a"], case.outputs["b"]
-    plain = M.object_ssim(np.stack([ideal]), photo, sil)[0]
-    ctx = M.object_ssim(np.stack([ideal, deleted]), photo, sil, in_context=True)
-    assert ctx[0] > 0.99 and ctx[0] - plain > 0.05
-    assert ctx[1] < M.SURVIVAL_SSIM
-    kept = M.object_survived(np.stack([ideal, deleted]), photo, sil, case.scene, in_context=True)
+    plain = M.object_ssim(np.stack([ideal]), photo, sil, in_context=False)[0]
+    ctx = M.object_ssim(np.stack([ideal, deleted]), photo, sil)
+    assert ctx[0] > 0.99 and ctx[0] - plain > 0.05 and ctx[1] < 0.5
+    kept = M.object_survived(np.stack([ideal, deleted]), photo, sil, case.scene)
     assert kept.tolist() == [True, False]
-
-
-def test_experiment_in_context_updates_the_table():
-    import torch
-    from conftest import make_tiny_model
-
-    case = make_case(2)
-    obj, sil = sunglasses()
-    t = lambda a: torch.from_numpy(a).float()[None]  # noqa: E731
-    c = gip.Case("photo", t(case.scene), t(np.where(case.fill, np.where(sil, obj, 1.0), case.scene)), case.fill, sil)
-    exp = gip.experiment.run([c], {"fast": gip.Settings(steps=4, jump_n_sample=1)}, seeds=[0], model=make_tiny_model(H))
-    before = exp.df["object_ssim"].copy()
-    exp.in_context()
-    out = exp.images[0][None]
-    assert exp.df["object_ssim"].iloc[0] == pytest.approx(M.object_ssim(out, c.target, sil, in_context=True)[0])
-    assert exp.df["object_ssim"].iloc[0] != before.iloc[0]
 
 
 def test_survived_is_the_rule_object_survived_applies():
     case = make_case(1)
     out = case.batch()
-    ratio = M.object_ratio(out, case.target, case.sil, case.scene)
-    ssim = M.object_ssim(out, case.target, case.sil)
-    assert M.survived(ratio, ssim).tolist() == M.object_survived(out, case.target, case.sil, case.scene).tolist()
-    assert bool(M.survived(0.49, 0.4)) and not M.survived(0.5, 0.9) and not M.survived(0.1, 0.39)
+    pres = M.object_presence(out, case.target, case.sil, case.scene)
+    struct = M.object_structure(out, case.target, case.sil, case.scene)
+    assert M.survived(pres, struct).tolist() == M.object_survived(out, case.target, case.sil, case.scene).tolist()
+    assert bool(M.survived(0.01, 0.5)) and not M.survived(0.0, 0.9) and not M.survived(0.9, 0.49)

@@ -116,8 +116,9 @@ def insertion_case(pair: dict, resolution: int = 32, dilate: int | None = None, 
     dilate = max(1, round(resolution / 32)) if dilate is None else dilate
     image = load_scene(scene, resolution)
     target, fill, sil = compose(image, obj, (x, y, w, h), dilate=dilate)
-    kind = pair["object"].removesuffix("-rgba64")
-    return Case(f"{scene.split('/')[-1]}+{kind}", image, target, fill, silhouette=sil, object=kind, box=(x, y, w, h))
+    obj_name = pair["object"].removesuffix("-rgba64")
+    return Case(f"{scene.split('/')[-1]}+{obj_name}", image, target, fill, silhouette=sil, object=obj_name,
+                box=(x, y, w, h), kind="aligned")
 
 
 def insertion_cases(resolution: int = 32, dilate: int | None = None) -> list:

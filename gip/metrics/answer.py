@@ -10,12 +10,12 @@ or (1, 3, H, W) in [-1, 1]; every function returns (N,) per sample.
 ``leak``            how much of the target's own background survived on R: the output's share
                     of the step from the scene to the target there, 1 = copy-paste, 0 = scene
 ``presence``        on S, which of the two hypotheses the output is closer to, normalised by how
-                    much they differ: ``(d(out, scene) - d(out, answer)) / d(answer, scene)``;
-                    1 = the answer, -1 = the scene, 0 = half way (scale-free, so a crown of low
-                    contrast on a yellow face is judged like a black hat)
-``answer_ssim``     SSIM output vs answer on S in the output's context (the object's structure,
-                    :func:`in_context_ssim`); ``scene_ssim`` the same against the object-free scene
-``kept``            1.0 when the object is in the picture (:func:`kept`), else 0.0
+                    much they differ (:func:`gip.metrics.object_presence`): 1 = the answer, -1 =
+                    the scene, 0 = half way (so a low-contrast crown is judged like a black hat)
+``structure``       on S, the share of the object's structure between the two hypotheses
+                    (:func:`gip.metrics.object_structure`): 1 = the answer's, about -1 = the scene's
+``answer_ssim``     in-context SSIM output vs answer on S (:func:`gip.metrics.object_ssim`)
+``kept``            1.0 when the object is in the picture (:func:`gip.metrics.survived`), else 0.0
 ``sharpness``       RMS gradient of the output over the answer's on the object's box (1 = as
                     sharp; < 1 blurred): does not reward a blurred copy
 ``colour_shift``    mean over channels of |mean colour output - answer| on S (a cast shows here)
@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import GipError
 from ._inputs import _masked_mean, _pair, _region
-from .fidelity import SURVIVAL_SSIM, masked_ssim
+from .fidelity import object_presence, object_ssim, object_structure, survived
 from .seam import gradient_magnitude
 
 #: A fill pixel whose matte is at most this is background (the answer there is the scene).
@@ -36,7 +36,7 @@ BACKGROUND_ALPHA = 1e-3
 #: The target's background must differ from the scene by at least this (MSE) on a pixel for ``leak``
 #: to count it (RMS 0.05: about 6 grey levels of 255).
 MIN_LEAK_CONTRAST = 2.5e-3
-ANSWER_KEYS = ("answer_error", "answer_object", "leak", "presence", "answer_ssim", "scene_ssim", "kept",
+ANSWER_KEYS = ("answer_error", "answer_object", "leak", "presence", "structure", "answer_ssim", "kept",
                "sharpness", "colour_shift")  # fmt: skip
 
 
@@ -81,40 +81,6 @@ def leak(output, scene, target, alpha, fill) -> np.ndarray:
     return num / np.broadcast_to((step**2)[..., region].sum(axis=(1, 2)), num.shape)
 
 
-def presence(output, answer, scene, alpha) -> np.ndarray:
-    """(N,) on the object's pixels: ``(d(out, scene) - d(out, answer)) / d(answer, scene)`` with d the mean
-    squared error there. 1 = the answer, -1 = the object-free scene, > 0 = closer to the object than to no
-    object. Normalised by the object's own contrast against the scene, so low-contrast objects are judged
-    on the same scale. Raises when the answer equals the scene there (no object to find)."""
-    out, ans = _pair(output, answer, "answer")
-    scn = _pair(output, scene, "scene")[1]
-    s = _object(alpha, out.shape[-2:])
-    d = lambda x, y: ((x - y) ** 2).mean(1)[..., s].mean(-1)  # noqa: E731
-    contrast = d(ans, scn)
-    if (contrast < 1e-4).any():
-        raise GipError("the answer equals the scene on the object's pixels: there is no object to find")
-    return np.broadcast_to((d(out, scn) - d(out, ans)) / contrast, (out.shape[0],)).copy()
-
-
-def in_context_ssim(output, reference, silhouette) -> np.ndarray:
-    """(N,) SSIM on the object's pixels between the output and ``reference`` *in the output's context*: the
-    reference's pixels on the silhouette, the output's everywhere else. So the windows that straddle the
-    object's edge compare the object alone, not what lies around it (an object pasted on white scores 1,
-    not less, against the same object on the scene)."""
-    out, ref = _pair(output, reference, "reference")
-    s = _object(silhouette.astype(np.float64) if isinstance(silhouette, np.ndarray) else silhouette, out.shape[-2:])
-    return masked_ssim(out, np.where(s, np.broadcast_to(ref, out.shape), out), s)
-
-
-def kept(presence_: np.ndarray, answer_ssim: np.ndarray, scene_ssim: np.ndarray, min_ssim: float = SURVIVAL_SSIM):
-    """The object is in the picture when the output is closer to the answer than to the object-free scene
-    in colour (``presence > 0``) **and** in structure (SSIM to the answer above SSIM to the scene), and the
-    structure is the object's (SSIM to the answer >= ``min_ssim``: dark hair where a top hat should be has
-    the hat's colour, not its brim and band). Arrays in, bool array out."""
-    a = np.asarray(answer_ssim)
-    return (np.asarray(presence_) > 0) & (a > np.asarray(scene_ssim)) & (a >= min_ssim)
-
-
 def sharpness(output, answer, alpha) -> np.ndarray:
     """(N,) RMS gradient of the output over that of the answer on the object's box (bounding box of
     ``alpha`` > 0.5, grown by 1 px): 1 = as sharp as the answer, < 1 blurred, > 1 sharper or noisier."""
@@ -137,14 +103,15 @@ def colour_shift(output, answer, alpha) -> np.ndarray:
 
 
 def against_answer(output, scene, target, answer, alpha, fill) -> dict[str, np.ndarray]:
-    """Every metric of this module: ``{key: (N,)}`` for :data:`ANSWER_KEYS`."""
+    """Every metric of this module: ``{key: (N,)}`` for :data:`ANSWER_KEYS` (the object's presence,
+    structure and survival decided against the answer: :func:`gip.metrics.object_survived`)."""
     out = _pair(output, answer, "answer")[0]
     s = _object(alpha, out.shape[-2:])
-    pres = presence(out, answer, scene, alpha)
-    a_ssim, s_ssim = in_context_ssim(out, answer, s), in_context_ssim(out, scene, s)
+    pres, struct = object_presence(out, answer, s, scene), object_structure(out, answer, s, scene)
     return dict(
         answer_error=answer_error(out, answer, fill), answer_object=answer_object(out, answer, alpha),
-        leak=leak(out, scene, target, alpha, fill), presence=pres, answer_ssim=a_ssim, scene_ssim=s_ssim,
-        kept=kept(pres, a_ssim, s_ssim).astype(np.float64), sharpness=sharpness(out, answer, alpha),
+        leak=leak(out, scene, target, alpha, fill), presence=pres, structure=struct,
+        answer_ssim=object_ssim(out, answer, s), kept=survived(pres, struct).astype(np.float64),
+        sharpness=sharpness(out, answer, alpha),
         colour_shift=colour_shift(out, answer, alpha),
     )  # fmt: skip

@@ -11,7 +11,9 @@ import torch
 from ..errors import GipError
 from ..images import ImageLike, resize, to_tensor
 from ._inputs import _batch, _silhouette
-from .fidelity import masked_mse, masked_ssim, object_error, object_ratio, object_ssim, survived
+from .answer import ANSWER_KEYS, against_answer
+from .fidelity import (masked_mse, masked_ssim, object_error, object_presence, object_ratio, object_ssim,
+                       object_structure, survived)
 from .colour import harmony
 from .preservation import scene_preservation
 from .seam import seam_visibility
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 
 METRIC_KEYS = (
     "keep_max", "keep_mean", "ring_mean", "fill_mse", "fill_mse_heat", "fill_ssim",
-    "object_error", "object_ratio", "object_ssim", "object_survived", "seam", "seam_grad", "harmony",
+    "object_error", "object_ratio", "object_presence", "object_structure", "object_ssim", "object_survived", "seam",
+    "seam_grad", "harmony",
 )  # fmt: skip
 COST_KEYS = ("model_calls", "seconds")
 
@@ -39,20 +42,38 @@ def _reference(x, name: str, hw: tuple[int, int]) -> torch.Tensor:
     return resize(t, hw)
 
 
+def _object_columns(out, ref, sil, s, n: int) -> dict[str, np.ndarray]:
+    """The ``object_*`` columns against ``ref`` (the target, or the known answer) on the silhouette."""
+    if sil is None:
+        nan = np.full(n, np.nan)
+        return dict(object_error=nan, object_ratio=nan, object_presence=nan, object_structure=nan, object_ssim=nan,
+                    object_survived=nan)  # fmt: skip
+    pres, struct = object_presence(out, ref, sil, s), object_structure(out, ref, sil, s)
+    return dict(object_error=object_error(out, ref, sil), object_ratio=object_ratio(out, ref, sil, s),
+                object_presence=pres, object_structure=struct, object_ssim=object_ssim(out, ref, sil),
+                object_survived=survived(pres, struct).astype(np.float64))  # fmt: skip
+
+
 def evaluate_samples(
     result: "InpaintResult",
     scene: ImageLike,
     target: ImageLike | None,
     silhouette: np.ndarray | torch.Tensor | None = None,
+    answer: ImageLike | None = None,
+    alpha: np.ndarray | None = None,
 ) -> list[dict[str, float]]:
-    """All metrics of every sample of ``result`` as flat floats: one dict per sample, keys ``METRIC_KEYS``.
+    """All metrics of every sample of ``result`` as flat floats: one dict per sample, keys ``METRIC_KEYS``
+    (plus ``ANSWER_KEYS`` with a known ``answer``).
 
     ``scene`` and ``target`` are the sampler's inputs; they are resized to the output's size when the run
     used ``resize=True``. ``target=None`` (plain RePaint) gives NaN for the fidelity metrics.
     ``silhouette`` (H, W) bool at the output's size, inside the fill region: the object's own pixels (the
     mask :func:`gip.place_object` returns). With it the ``object_*`` metrics are measured (NaN without), the
     seam is compared with the scene *with* the object and harmony looks at the fill pixels around the object
-    only. ``object_survived`` is 1.0 or 0.0.
+    only. ``object_survived`` is 1.0 or 0.0 (:func:`gip.metrics.object_survived`). With the known ``answer``
+    (1, 3, H, W) and the object's matte ``alpha`` (H, W) of a :mod:`gip.benchmark` case, the ``object_*``
+    metrics are measured against the answer (the object where it belongs) and :mod:`gip.metrics.answer`'s
+    are added.
     """
     out = result.tensor
     hw = tuple(out.shape[-2:])
@@ -68,10 +89,12 @@ def evaluate_samples(
             raise GipError(
                 "the silhouette reaches outside the fill region: pass the object's own pixels, inside the fill mask"
             )
+    ans = None if answer is None else _reference(answer, "answer", hw)
     pres = scene_preservation(out, s, result.keep)
     ring = result.ring
     ring_mean = scene_preservation(out, s, ring)["mean"] if ring.any() else np.zeros(n)
-    seam = seam_visibility(out, s, result.fill, target=g if sil is not None else None, silhouette=sil)
+    seam = seam_visibility(out, s, result.fill, target=(g if ans is None else ans) if sil is not None else None,
+                           silhouette=sil)  # fmt: skip
     nan = np.full(n, np.nan)
     if g is None:
         mse = mse_h = ssim = nan
@@ -79,18 +102,15 @@ def evaluate_samples(
         mse = masked_mse(out, g, result.fill)
         mse_h = masked_mse(out, g, result.heat)
         ssim = masked_ssim(out, g, result.fill)
-    if sil is None:
-        obj_err = obj_ratio = obj_ssim = kept = nan
-    else:
-        obj_err = object_error(out, g, sil)
-        obj_ratio = object_ratio(out, g, sil, s)
-        obj_ssim = object_ssim(out, g, sil)
-        kept = survived(obj_ratio, obj_ssim).astype(np.float64)
     cols = dict(
         keep_max=pres["max"], keep_mean=pres["mean"], ring_mean=ring_mean, fill_mse=mse, fill_mse_heat=mse_h,
-        fill_ssim=ssim, object_error=obj_err, object_ratio=obj_ratio, object_ssim=obj_ssim, object_survived=kept,
+        fill_ssim=ssim, **_object_columns(out, g if ans is None else ans, sil, s, n),
         seam=seam["seam"], seam_grad=seam["seam_grad"], harmony=harmony(out, s, result.fill, sil),
     )  # fmt: skip
+    if ans is not None:
+        if alpha is None or g is None:
+            raise GipError("a known answer needs the target and the object's matte: pass target= and alpha=")
+        cols.update(against_answer(out, s, g, ans, alpha, result.fill))
     return [{k: float(v[i]) for k, v in cols.items()} for i in range(n)]
 
 
