@@ -36,6 +36,12 @@ from .masks import check_box
 from .models import Model
 from .settings import Settings
 
+#: :func:`object_mask` accepts a plain background when at least this share of the image border lies near its
+#: median colour. Not 0.9: an object photographed on white and cropped tight to its pixels touches the border
+#: (the Twemoji renderings at 256 px: 75-91 % of the border is white, the crown the least); noise or a
+#: cluttered photo has no colour on most of its border.
+BORDER_SHARE = 0.6
+
 #: The automated pipeline's settings: gip's defaults with a floor schedule (see the module docstring).
 AUTO_SETTINGS = Settings(lam=lambdas.Floor(p=0.3))
 
@@ -69,15 +75,16 @@ class AutoResult:
         return [to_pil(c)[0] for c in self.candidates]
 
 
-def object_mask(obj: ImageLike, tolerance: float = 0.1, border_share: float = 0.9) -> np.ndarray:
+def object_mask(obj: ImageLike, tolerance: float = 0.1, border_share: float = BORDER_SHARE) -> np.ndarray:
     """The object's silhouette (H, W) bool, True on the object.
 
     With transparency: where alpha > 0.5. Without: a simple background removal for product-style photos on
     a plain background. The background colour is the median of the border pixels; it is accepted when at
     least ``border_share`` of the border lies within ``tolerance`` (max channel difference, fraction of 255)
-    of it; the background is then every pixel within ``tolerance`` of it that is connected (4-neighbours)
-    to the border, and the object everything else (enclosed holes count as object). Cluttered photos are
-    an error: pass an RGBA cut-out or an explicit mask instead.
+    of it (:data:`BORDER_SHARE`: an object cropped tight to its pixels covers part of the border); the
+    background is then every pixel within ``tolerance`` of it that is connected (4-neighbours) to the
+    border, and the object everything else (enclosed holes count as object). Cluttered photos are an error:
+    pass an RGBA cut-out or an explicit mask instead.
     """
     img = as_pil(obj, "object")
     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info

@@ -237,7 +237,8 @@ def run(cases: Sequence, settings, seeds: int | Sequence[int] = (0,), samples: i
 
 
 #: The columns of :func:`table`.
-TABLE_METRICS = ("answer_error", "answer_object", "leak", "kept", "structure", "sharpness", "colour_shift")
+TABLE_METRICS = ("answer_error", "answer_object", "leak", "object_survived", "object_structure", "sharpness",
+                 "colour_shift")
 
 
 def table(df, metrics: Sequence[str] = TABLE_METRICS, by: Sequence[str] = ("kind", "label")):

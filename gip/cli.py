@@ -43,9 +43,11 @@ def _lam_args(g, d: Settings) -> None:
 
 
 def _heat_args(g, d: Settings) -> None:
-    """``heat`` as ``--no-heat`` and ``--heat-metric``."""
-    g.add_argument("--no-heat", action="store_true", help="no heated mask (Lambda = lam in the whole region)")
-    g.add_argument("--heat-metric", choices=masks.METRICS, default=getattr(d.heat, "metric", "chessboard"))
+    """``heat`` as ``--heat {off,chessboard,taxicab,euclidean}`` (and ``--no-heat``)."""
+    now = getattr(d.heat, "metric", "off")
+    g.add_argument("--heat", choices=["off", *masks.METRICS], default=now,
+                   help=f"the paper's heated mask and its distance, or off (default {now})")  # fmt: skip
+    g.add_argument("--no-heat", action="store_true", help="the same as --heat off")
 
 
 #: Fields whose options are not ``--<field>``: made by these functions, read back in settings_from_args.
@@ -67,7 +69,7 @@ def settings_from_args(args, guided: bool, base: Settings = DEFAULTS) -> Setting
     kw = {n: getattr(args, n) for n, o in OPTIONS.items() if n not in _SPECIAL and (guided or not o.guided)}
     if guided:
         kw.update(lam=lambdas.reshape(base.lam, args.schedule, args.p, args.lam),
-                  heat=False if args.no_heat else args.heat_metric)  # fmt: skip
+                  heat=False if args.no_heat or args.heat == "off" else args.heat)  # fmt: skip
     else:
         kw.update(lam=0.0, heat=False)
     return base.replace(**kw)

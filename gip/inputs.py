@@ -22,8 +22,9 @@ from .settings import Settings
 @dataclass
 class Inputs:
     """One run's inputs at the model's resolution: ``scene`` and ``target`` (1, 3, R, R) in [-1, 1] on the
-    CPU (``target`` None for plain RePaint), ``fill`` the fill region O, ``keep`` the enforced keep region
-    K_b ((R, R) bool), ``weight`` W (R, R) in [0, 1]: the heat map H (the fill mask when heat is off or
+    CPU (``target`` None for plain RePaint), ``fill`` the fill region O asked for, ``keep`` the enforced keep
+    region K_b ((R, R) bool: the scene minus the buffer ring; with a matte, the parts of the fill that are
+    the target's own background are the scene's too, :meth:`gip.matte.Matte.region`), ``weight`` W (R, R) in [0, 1]: the heat map H (the fill mask when heat is off or
     there is no target) times the target's matte, so that ``Lambda_b = lambda(b) * W``, and ``matte``
     (:class:`gip.matte.Matte`; None without a target or with ``matte="off"``)."""
 
@@ -78,11 +79,12 @@ def prepare(
         g = None if g is None else resize_image(g, resolution)
         alpha, given = (None if a is None else resize_mask(a, resolution) for a in (alpha, given))
     fill = masks.validate_fill(m)
-    keep = masks.scene_buffer(fill, settings.buffer, settings.buffer_metric)
+    mt = None if (g is None or settings.matte == "off") else estimate(s, g, fill, alpha, given)
+    region = fill if mt is None else mt.region(fill)
+    keep = masks.scene_buffer(region, settings.buffer, settings.buffer_metric)
     if not keep.any():
         raise GipError(f"buffer={settings.buffer} removes the whole scene: use a smaller buffer")
-    heat = settings.heat(fill) if (g is not None and settings.heat is not None) else fill.astype(np.float64)
-    if g is None or settings.matte == "off":
+    heat = settings.heat(region) if (g is not None and settings.heat is not None) else region.astype(np.float64)
+    if mt is None:
         return Inputs(s, g, fill, keep, heat)
-    mt = estimate(s, g, fill, alpha, given)
     return Inputs(s, mt.foreground(g), fill, keep, heat * mt.alpha, mt)

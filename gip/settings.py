@@ -85,11 +85,13 @@ class Settings:
         choices=lambdas_mod.AXES, guided=True)  # fmt: skip
     lam_reference: int = _opt(256, "the resolution in pixels that the snr axis matches the schedule's p to",
                               "lambda reference", slider=(32, 1024, 32), guided=True)  # fmt: skip
-    heat: Any = _opt(True, "the heated mask", "heated mask", guided=True)
+    heat: Any = _opt(False, "the heated mask (the paper's; off by default: measured no help with the matte)",
+                     "heated mask", guided=True)  # fmt: skip
     matte: str = _opt("auto", "weight the target by its matte, how much each pixel is object (gip.matte): auto = "
                       "from an object mask, the target's alpha or estimated; off = the paper's", "matte",
                       choices=("auto", "off"), guided=True)  # fmt: skip
-    buffer: int = _opt(2, "scene-buffer width in pixels", "buffer b", slider=(0, 6, 1))
+    buffer: int = _opt(0, "scene-buffer width in pixels (the paper's; 0 by default: measured no help with the matte)",
+                       "buffer b", slider=(0, 6, 1))  # fmt: skip
     buffer_metric: masks.Metric = _opt("chessboard", "the scene buffer's distance", "buffer metric",
                                        choices=masks.METRICS)  # fmt: skip
     mix: Literal["noisy", "x0"] = _opt("noisy", "noisy (paper) or x0 (variance-preserving)", "mix", choices=MIXES,

@@ -33,6 +33,22 @@ def _panel(ax, img, cmap: str = "gray") -> None:
         ax.axis("off")
 
 
+#: Width in px of the book's text column (sphinx-book-theme): wider figures are scaled down to it.
+PAGE_PX = 676
+
+
+def panel_px(fig: plt.Figure, page_px: int = PAGE_PX, dpi: float | None = None) -> float:
+    """Width in px that the narrowest image panel of ``fig`` gets on the book's page: its width at the
+    figure's dpi (as the inline backend saves it), scaled down when the figure is wider than ``page_px``.
+    Book chapters keep face panels at 150 px or more (``book.check(viz.panel_px(fig) >= 150)``)."""
+    dpi = dpi or fig.dpi
+    fig_px = fig.get_figwidth() * dpi
+    widths = [ax.get_position().width * fig_px for ax in fig.axes if ax.images]
+    if not widths:
+        raise ValueError("the figure has no image panels")
+    return min(widths) * min(1.0, page_px / fig_px)
+
+
 def show_row(
     images: Mapping[str, object], scale: float = 2.0, title: str | None = None, cmap: str = "gray"
 ) -> plt.Figure:

@@ -55,7 +55,9 @@ def test_answer_metrics_rank_the_known_outputs(cases):
     assert m["answer_error"][0] == 0 and m["answer_error"][1] > m["answer_error"][3] > 0
     np.testing.assert_allclose(m["leak"][:3], [0.0, 1.0, 0.0], atol=1e-9)
     assert m["leak"][3] == pytest.approx(0.5)  # half the background left
-    assert m["kept"].tolist()[:3] == [1.0, 1.0, 0.0] and m["presence"][2] == pytest.approx(-1.0)
+    core = A.opaque_core(c.alpha)
+    assert gip.metrics.object_survived(out, c.answer, core, c.scene).tolist()[:3] == [True, True, False]
+    assert core.sum() < (c.alpha > 0.5).sum() and (c.alpha[core] >= A.OPAQUE).all()
     assert m["sharpness"][0] == pytest.approx(1.0) and m["colour_shift"][0] == 0
 
 
@@ -78,6 +80,6 @@ def test_run_adds_the_reference_rows_and_table_compares_with_copy_paste():
     t = benchmark.table(exp.df)
     assert list(t.index.get_level_values("label")[:4]) == ["copy-paste", "RePaint", "answer", "gip"]
     assert t.loc[("boxed-white", "copy-paste"), "vs_copy"] == 1 and t.loc[("boxed-white", "answer"), "vs_copy"] == 0
-    assert t.loc[("aligned", "copy-paste"), "answer_error"] == 0 and t.loc[("aligned", "answer"), "kept"] == 1
+    assert t.loc[("aligned", "copy-paste"), "answer_error"] == 0 and t.loc[("aligned", "answer"), "object_survived"] == 1
     with pytest.raises(gip.GipError, match="unknown reference"):
         benchmark.run(cs, st, references=["oracle"])

@@ -105,7 +105,7 @@ def test_unknown_model(files, capsys):
 
 def test_every_setting_has_an_option():
     """The sampler options are made from gip.Settings' fields (gip.settings.OPTIONS), lam and heat as
-    --schedule/--p/--lam and --no-heat/--heat-metric; parsing the defaults gives gip.Settings()."""
+    --schedule/--p/--lam and --heat/--no-heat; parsing the defaults gives gip.Settings()."""
     import gip
     from gip.cli import build_parser, settings_from_args
     from gip.settings import OPTIONS

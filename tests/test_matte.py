@@ -49,7 +49,7 @@ def test_the_foreground_takes_the_background_out_of_edge_pixels():
     a = np.linspace(0, 1, 16).reshape(4, 4)
     t = a[..., None] * colour + (1 - a[..., None]) * bg
     target = torch.from_numpy(t).permute(2, 0, 1)[None].float() * 2 - 1
-    m = matte.Matte("plain", a, np.broadcast_to(bg, t.shape))
+    m = matte.Matte("alpha", a, np.broadcast_to(bg, t.shape))
     fg = ((m.foreground(target)[0].permute(1, 2, 0).double() + 1) / 2).numpy()
     assert np.allclose(fg[a > 0.05], colour, atol=1e-5)
     assert matte.Matte("aligned", a).foreground(target) is target

@@ -1,7 +1,9 @@
 """Metrics against a known answer (:mod:`gip.benchmark`): the object alpha-composited on the scene.
 
 Regions: the fill region O, the object's pixels S (its matte ``alpha`` > 0.5, inside O) and the rest of
-the fill, R = O & (alpha <= :data:`BACKGROUND_ALPHA`), where the answer is the scene. Images (N, 3, H, W)
+the fill, R = O & (alpha <= :data:`BACKGROUND_ALPHA`), where the answer is the scene. Whether the object was
+kept is decided by :func:`gip.metrics.object_survived` against the answer on the object's opaque core
+(:func:`opaque_core`): the ``object_*`` columns of :func:`gip.metrics.evaluate_samples`. Images (N, 3, H, W)
 or (1, 3, H, W) in [-1, 1]; every function returns (N,) per sample.
 
 =================== ==========================================================================
@@ -9,13 +11,6 @@ or (1, 3, H, W) in [-1, 1]; every function returns (N,) per sample.
 ``answer_object``   MSE output vs answer on the object's pixels S
 ``leak``            how much of the target's own background survived on R: the output's share
                     of the step from the scene to the target there, 1 = copy-paste, 0 = scene
-``presence``        on S, which of the two hypotheses the output is closer to, normalised by how
-                    much they differ (:func:`gip.metrics.object_presence`): 1 = the answer, -1 =
-                    the scene, 0 = half way (so a low-contrast crown is judged like a black hat)
-``structure``       on S, the share of the object's structure between the two hypotheses
-                    (:func:`gip.metrics.object_structure`): 1 = the answer's, about -1 = the scene's
-``answer_ssim``     in-context SSIM output vs answer on S (:func:`gip.metrics.object_ssim`)
-``kept``            1.0 when the object is in the picture (:func:`gip.metrics.survived`), else 0.0
 ``sharpness``       RMS gradient of the output over the answer's on the object's box (1 = as
                     sharp; < 1 blurred): does not reward a blurred copy
 ``colour_shift``    mean over channels of |mean colour output - answer| on S (a cast shows here)
@@ -28,7 +23,6 @@ import numpy as np
 
 from ..errors import GipError
 from ._inputs import _masked_mean, _pair, _region
-from .fidelity import object_presence, object_ssim, object_structure, survived
 from .seam import gradient_magnitude
 
 #: A fill pixel whose matte is at most this is background (the answer there is the scene).
@@ -36,8 +30,9 @@ BACKGROUND_ALPHA = 1e-3
 #: The target's background must differ from the scene by at least this (MSE) on a pixel for ``leak``
 #: to count it (RMS 0.05: about 6 grey levels of 255).
 MIN_LEAK_CONTRAST = 2.5e-3
-ANSWER_KEYS = ("answer_error", "answer_object", "leak", "presence", "structure", "answer_ssim", "kept",
-               "sharpness", "colour_shift")  # fmt: skip
+#: Alpha from which an object pixel is opaque (:func:`opaque_core`).
+OPAQUE = 0.95
+ANSWER_KEYS = ("answer_error", "answer_object", "leak", "sharpness", "colour_shift")  # fmt: skip
 
 
 def _object(alpha, shape) -> np.ndarray:
@@ -102,16 +97,21 @@ def colour_shift(output, answer, alpha) -> np.ndarray:
     return np.abs(out[..., s].mean(-1) - np.broadcast_to(ans[..., s].mean(-1), out.shape[:2])).mean(-1)
 
 
+def opaque_core(alpha, min_pixels: int = 4) -> np.ndarray:
+    """(H, W) bool: the object's opaque pixels (alpha >= :data:`OPAQUE`), where it is itself and not what
+    shows through it; the object's pixels (alpha > 0.5) when fewer than ``min_pixels`` are opaque. Whether
+    the object is kept is decided here: a semi-transparent lens photographed on white cannot tell how dark
+    it will look over a face (its answer depends on a transparency the target does not show)."""
+    a = np.asarray(alpha, np.float64).squeeze()
+    core = a >= OPAQUE
+    return core if core.sum() >= min_pixels else a > 0.5
+
+
 def against_answer(output, scene, target, answer, alpha, fill) -> dict[str, np.ndarray]:
-    """Every metric of this module: ``{key: (N,)}`` for :data:`ANSWER_KEYS` (the object's presence,
-    structure and survival decided against the answer: :func:`gip.metrics.object_survived`)."""
+    """Every metric of this module: ``{key: (N,)}`` for :data:`ANSWER_KEYS`."""
     out = _pair(output, answer, "answer")[0]
-    s = _object(alpha, out.shape[-2:])
-    pres, struct = object_presence(out, answer, s, scene), object_structure(out, answer, s, scene)
     return dict(
         answer_error=answer_error(out, answer, fill), answer_object=answer_object(out, answer, alpha),
-        leak=leak(out, scene, target, alpha, fill), presence=pres, structure=struct,
-        answer_ssim=object_ssim(out, answer, s), kept=survived(pres, struct).astype(np.float64),
-        sharpness=sharpness(out, answer, alpha),
+        leak=leak(out, scene, target, alpha, fill), sharpness=sharpness(out, answer, alpha),
         colour_shift=colour_shift(out, answer, alpha),
     )  # fmt: skip

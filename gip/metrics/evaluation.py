@@ -11,7 +11,7 @@ import torch
 from ..errors import GipError
 from ..images import ImageLike, resize, to_tensor
 from ._inputs import _batch, _silhouette
-from .answer import ANSWER_KEYS, against_answer
+from .answer import ANSWER_KEYS, against_answer, opaque_core
 from .fidelity import (masked_mse, masked_ssim, object_error, object_presence, object_ratio, object_ssim,
                        object_structure, survived)
 from .colour import harmony
@@ -42,13 +42,15 @@ def _reference(x, name: str, hw: tuple[int, int]) -> torch.Tensor:
     return resize(t, hw)
 
 
-def _object_columns(out, ref, sil, s, n: int) -> dict[str, np.ndarray]:
-    """The ``object_*`` columns against ``ref`` (the target, or the known answer) on the silhouette."""
+def _object_columns(out, ref, sil, s, n: int, core=None) -> dict[str, np.ndarray]:
+    """The ``object_*`` columns against ``ref`` (the target, or the known answer) on the silhouette; whether
+    the object was kept (presence, structure, survived) on ``core`` (default: the silhouette)."""
     if sil is None:
         nan = np.full(n, np.nan)
         return dict(object_error=nan, object_ratio=nan, object_presence=nan, object_structure=nan, object_ssim=nan,
                     object_survived=nan)  # fmt: skip
-    pres, struct = object_presence(out, ref, sil, s), object_structure(out, ref, sil, s)
+    core = sil if core is None else core
+    pres, struct = object_presence(out, ref, core, s), object_structure(out, ref, core, s)
     return dict(object_error=object_error(out, ref, sil), object_ratio=object_ratio(out, ref, sil, s),
                 object_presence=pres, object_structure=struct, object_ssim=object_ssim(out, ref, sil),
                 object_survived=survived(pres, struct).astype(np.float64))  # fmt: skip
@@ -72,8 +74,8 @@ def evaluate_samples(
     seam is compared with the scene *with* the object and harmony looks at the fill pixels around the object
     only. ``object_survived`` is 1.0 or 0.0 (:func:`gip.metrics.object_survived`). With the known ``answer``
     (1, 3, H, W) and the object's matte ``alpha`` (H, W) of a :mod:`gip.benchmark` case, the ``object_*``
-    metrics are measured against the answer (the object where it belongs) and :mod:`gip.metrics.answer`'s
-    are added.
+    metrics are measured against the answer (the object where it belongs; kept or not on its opaque core,
+    :func:`gip.metrics.answer.opaque_core`) and :mod:`gip.metrics.answer`'s are added.
     """
     out = result.tensor
     hw = tuple(out.shape[-2:])
@@ -104,7 +106,8 @@ def evaluate_samples(
         ssim = masked_ssim(out, g, result.fill)
     cols = dict(
         keep_max=pres["max"], keep_mean=pres["mean"], ring_mean=ring_mean, fill_mse=mse, fill_mse_heat=mse_h,
-        fill_ssim=ssim, **_object_columns(out, g if ans is None else ans, sil, s, n),
+        fill_ssim=ssim, **_object_columns(out, g if ans is None else ans, sil, s, n,
+                                          None if alpha is None or sil is None else opaque_core(alpha) & sil),
         seam=seam["seam"], seam_grad=seam["seam_grad"], harmony=harmony(out, s, result.fill, sil),
     )  # fmt: skip
     if ans is not None:

@@ -13,8 +13,8 @@ from ._inputs import _masked_mean, _pair, _region, _silhouette
 #: The object counts as kept when the output is closer to it than to the object-free scene in colour
 #: (:func:`object_presence` > 0) and holds at least this share of its structure (:func:`object_structure`).
 #: Set by looking at pictures (held-out crowns on yellow faces, where colour alone is fooled: a yellow blob
-#: with a few jewel-coloured specks has 0.0-0.46, a crown reduced to its three jewels 0.27-0.45, a faint
-#: but recognisable crown 0.57-0.66, a clear one 0.67-0.91; top hats redrawn as dark hair about 0.35).
+#: with a few jewel-coloured specks has -0.04-0.46, a crown reduced to its three jewels 0.26-0.43, a faint
+#: but recognisable crown 0.54-0.63, a clear one 0.65-0.90; ``tests/data/*-crown-*.png``).
 SURVIVAL_STRUCTURE = 0.5
 #: Smallest scene-vs-object MSE on the silhouette for which object_ratio is defined (RMS 0.01, about one
 #: grey level of 255): below it the object cannot be told from the scene, and uint8 rounding alone would
@@ -151,14 +151,19 @@ def object_ssim(output, target, silhouette, in_context: bool = True) -> np.ndarr
 
 
 def object_structure(output, target, silhouette, scene) -> np.ndarray:
-    """(N,) how much of the object's *structure* is in the output, between the two hypotheses:
-    ``(s(out, target) - s(out, scene)) / (1 - s(scene, target))`` with ``s`` the in-context
-    :func:`object_ssim` on the silhouette. 1 = the object's structure exactly, about -1 = the scene's, 0 = as
-    like one as the other; normalised by how alike object and scene are, so a low-contrast object is judged
-    on the same scale as a high-contrast one."""
-    s_obj, s_scn = object_ssim(output, target, silhouette), object_ssim(output, scene, silhouette)
-    s_ref = object_ssim(_pair(output, scene, "scene")[1][:1], target, silhouette)[0]
-    return (s_obj - s_scn) / max(1.0 - s_ref, 1e-6)
+    """(N,) how much of the object's *structure* is in the output, between the two hypotheses, each seen in
+    the output's own context: ``A`` = the target on the silhouette, ``S`` = the scene there, the output
+    everywhere else; ``(s(out, A) - s(out, S)) / (1 - s(A, S))`` with ``s`` the SSIM averaged over the
+    silhouette. 1 = the object's structure exactly, -1 = the scene's, 0 = as like one as the other;
+    normalised by how alike the two hypotheses are there, so a low-contrast or thin object is judged on
+    the same scale as a bold one."""
+    out, tgt = _pair(output, target, "target")
+    scn = _pair(output, scene, "scene")[1]
+    sil = _silhouette(silhouette, out.shape[-2:])
+    a, s = np.where(sil, tgt, out), np.where(sil, scn, out)
+    w = sil.astype(np.float64)
+    s_obj, s_scn, s_ref = (_masked_mean(ssim_map(x, y), w) for x, y in ((out, a), (out, s), (a, s)))
+    return (s_obj - s_scn) / np.maximum(1.0 - s_ref, 1e-6)
 
 
 def survived(presence, structure, min_structure: float = SURVIVAL_STRUCTURE):
