@@ -150,22 +150,30 @@ def target_of(kind: str, layer: Layer, scene: np.ndarray, index: int, scene_name
     return np.where(box[..., None], layer.over(back), scene), box
 
 
-def case(pair: dict, kind: str, resolution: int = 32, scene: str | None = None, index: int = 0):
-    """One benchmark case as a :class:`gip.Case` (``kind``, ``answer``, ``alpha``, ``object``, ``box``)."""
+def compose(scene: torch.Tensor, obj: Image.Image, box: Sequence[int], kind: str, index: int = 0,
+            scene_name: str = "", name: str = "case", obj_name: str | None = None):
+    """The case of one kind for any scene (1, 3, R, R) in [-1, 1] and RGBA object placed at ``box`` =
+    (x, y, w, h) pixels: a :class:`gip.Case` with ``target``, fill ``mask``, ``answer`` and ``alpha``.
+    ``index`` picks the plain colour and the texture of the boxed and textured kinds."""
     from .experiment import Case
 
-    scene_name = scene or pair["scene"]
-    obj = assets.load_object(pair["object"], resolution)
-    box = assets.place(pair["box"], scene_name, resolution)
-    layer = place_layer(obj, box, resolution)
-    s = assets.load_scene(scene_name, resolution)
-    answer = layer.over(_rgb(s))
-    target, fill = target_of(kind, layer, _rgb(s), index, scene_name)
+    layer = place_layer(obj, box, scene.shape[-1])
+    answer = layer.over(_rgb(scene))
+    target, fill = target_of(kind, layer, _rgb(scene), index, scene_name)
     if fill.all():
         raise GipError(f"the fill of {kind} covers the whole image: use a smaller object box")
-    name = f"{scene_name.split('/')[-1]}+{pair['object'].removesuffix('-rgba64')}/{kind}"
-    return Case(name, s, _tensor(target), fill, silhouette=(layer.alpha > 0.5) & fill, object=pair["object"].removesuffix("-rgba64"),
+    return Case(name, scene, _tensor(target), fill, silhouette=(layer.alpha > 0.5) & fill, object=obj_name,
                 box=tuple(int(v) for v in box), kind=kind, answer=_tensor(answer), alpha=layer.alpha * fill)
+
+
+def case(pair: dict, kind: str, resolution: int = 32, scene: str | None = None, index: int = 0):
+    """One benchmark case of a held-out ``pair`` (:func:`gip.assets.insertion_pairs`) as a :class:`gip.Case`
+    (``kind``, ``answer``, ``alpha``, ``object``, ``box``); ``scene`` replaces the pair's (a photo)."""
+    scene_name = scene or pair["scene"]
+    obj_name = pair["object"].removesuffix("-rgba64")
+    box = assets.place(pair["box"], scene_name, resolution)
+    return compose(assets.load_scene(scene_name, resolution), assets.load_object(pair["object"], resolution), box,
+                   kind, index, scene_name, f"{scene_name.split('/')[-1]}+{obj_name}/{kind}", obj_name)  # fmt: skip
 
 
 def pairs(scene: str | None = None) -> list[dict]:

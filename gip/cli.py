@@ -86,6 +86,11 @@ def _sampler_args(p: argparse.ArgumentParser, guided: bool) -> None:
     g.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     g.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], default=None)
     g.add_argument("--compile", action="store_true", help="torch.compile the UNet")
+    g.add_argument("--graph", action="store_true", help="replay the UNet from a CUDA graph (GPU; gip.accel)")
+    if guided:
+        g.add_argument("--object-mask", default=None, metavar="PATH",
+                       help="which target pixels are the object (white); default: the target's alpha, or "
+                            "estimated (gip.matte)")  # fmt: skip
     g.add_argument("--no-progress", action="store_true")
 
 
@@ -107,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True)
     _sampler_args(p, guided=False)
 
-    p = sub.add_parser("demo", help="run RePaint and guided inpainting on the shipped demo images")
+    p = sub.add_parser("demo", help="sunglasses on a held-out face, aligned and photographed on white: RePaint, "
+                                    "the paper's configuration, gip, the answer")  # fmt: skip
     p.add_argument("-o", "--output", default="gip-demo", help="output folder (default gip-demo)")
     p.add_argument("--model", default=None)
     for name in ("steps", "jump_length", "jump_n_sample"):
@@ -164,6 +170,8 @@ def _run_sampler(args, guided: bool) -> int:
     from .sampler import inpaint
 
     inputs = [args.scene, args.mask] + ([args.target] if guided else [])
+    obj_mask = getattr(args, "object_mask", None)
+    inputs += [obj_mask] if obj_mask else []
     outs = _outputs(args.output, args.num_samples)
     for o in outs:
         check_output(o, inputs)
@@ -172,8 +180,10 @@ def _run_sampler(args, guided: bool) -> int:
     model = load_model(args.model, device=device, dtype=dtype)
     mask_kw = {"keep_mask" if args.keep_mask else "mask": args.mask}
     res = inpaint(args.scene, args.target if guided else None, settings=st, **mask_kw, model=model, seed=args.seed,
-                  num_samples=args.num_samples, resize=args.resize, compile=args.compile,
-                  progress=not args.no_progress)  # fmt: skip
+                  num_samples=args.num_samples, resize=args.resize, compile=args.compile, graph=args.graph or None,
+                  object_mask=obj_mask, progress=not args.no_progress)  # fmt: skip
+    if res.matte is not None:
+        print(f"target matte: {res.matte.kind} (gip.matte)", file=sys.stderr)
     for img, out in zip(res.images, outs):
         save_image(img, out, protect=inputs)
         print(out)
@@ -182,42 +192,46 @@ def _run_sampler(args, guided: bool) -> int:
 
 
 def _demo(args) -> int:
+    """Dark sunglasses on the held-out grinning face (a photo for a hub model), in two target kinds of
+    :mod:`gip.benchmark`: aligned (scene + sunglasses) and boxed (the sunglasses photographed on white, the
+    fill a box around them: the paper's case); plain RePaint, the paper's configuration and gip's defaults
+    beside the answer."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .auto import compose
+    from .benchmark import compose
     from .book import for_model
     from .images import save_image
     from .models import load_model
     from .sampler import inpaint
-    from .viz import show_row
+    from .viz import show_grid
 
     out = Path(args.output)
     device, _ = _device_dtype(args)
     model = load_model(args.model, device=device)
     book = for_model(model)  # the held-out grinning emoji, or a photo for a hub model (gip.book)
-    scene, fill = book.scene(), book.box(2, 7, 28, 11)  # the eye band, in face coordinates
-    target, _, _ = compose(scene, book.object("dark-sunglasses"), book.where(3, 8, 26, 9))
     st = DEFAULTS.replace(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample)
-    kw = dict(model=model, progress=not args.no_progress)
-    rep = inpaint(scene, None, fill, st.replace(buffer=0), seed=0, **kw)
-    seeds = list(range(args.seeds))
-    gui = [inpaint(scene, target, fill, st, seed=sd, **kw) for sd in seeds]
+    paper = st.replace(matte="off", heat=True, buffer=2)
+    kw, seeds, rows, secs = dict(model=model, progress=not args.no_progress), list(range(args.seeds)), [], 0.0
     out.mkdir(parents=True, exist_ok=True)
+    for kind in ("aligned", "boxed-white"):
+        c = compose(book.scene(), book.object("dark-sunglasses"), book.where(3, 8, 26, 9), kind)
+        rep = inpaint(c.scene, None, c.mask, st, seed=0, **kw)
+        ref = inpaint(c.scene, c.target, c.mask, paper, seed=0, **kw)
+        gui = [inpaint(c.scene, c.target, c.mask, st, seed=sd, **kw) for sd in seeds]
+        secs += rep.seconds + ref.seconds + sum(g.seconds for g in gui)
+        for sd, g in zip(seeds, gui):
+            save_image(g.images[0], out / f"{kind.split('-')[0]}_seed{sd}.png")
+        rows.append([c.target, c.mask, rep.tensor, ref.tensor, *(g.tensor for g in gui), c.answer])
     save_image(rep.images[0], out / "repaint.png")
-    for sd, g in zip(seeds, gui):
-        save_image(g.images[0], out / f"guided_seed{sd}.png")
-    panels = {"scene": scene, "fill mask": fill, "target": target, "RePaint": rep.images[0]}
-    panels |= {f"gip, seed {sd}": g.images[0] for sd, g in zip(seeds, gui)}
-    secs = rep.seconds + sum(g.seconds for g in gui)
-    fig = show_row(
-        panels,
-        title=f"{model.name}: T={st.steps}, j={st.jump_length}, r={st.jump_n_sample}, {lambdas_desc(st)}, "
-        f"{gui[0].model_calls} model calls per image, {secs:.1f} s in all",
-    )
-    fig.savefig(out / "demo.png", dpi=120)
+    titles = ["target", "fill mask", "RePaint", "paper config", *(f"gip, seed {sd}" for sd in seeds), "answer"]
+    fig = show_grid(rows, col_titles=titles, row_titles=["aligned", "boxed (on white)"], scale=1.6)
+    fig.suptitle(f"{model.name}: T={st.steps}, j={st.jump_length}, r={st.jump_n_sample}, {lambdas_desc(st)}, "
+                 f"matte {st.matte}; {gui[0].model_calls} model calls per image, {secs:.1f} s in all",
+                 fontsize=9)  # fmt: skip
+    fig.savefig(out / "demo.png", dpi=120, bbox_inches="tight")
     plt.close(fig)
     print(out / "demo.png")
     return 0

@@ -38,7 +38,7 @@ def test_repaint_num_samples_and_keep_mask(files):
 def test_demo_writes_figure(tmp_path):
     assert main(["demo", "-o", str(tmp_path / "d"), "--steps", "8", "--jump-length", "2", "--seeds", "2",
                  "--no-progress"]) == 0  # fmt: skip
-    for name in ("demo.png", "repaint.png", "guided_seed0.png", "guided_seed1.png"):
+    for name in ("demo.png", "repaint.png", "aligned_seed0.png", "aligned_seed1.png", "boxed_seed0.png"):
         assert (tmp_path / "d" / name).stat().st_size > 0
 
 
@@ -117,3 +117,24 @@ def test_every_setting_has_an_option():
                                       "floor", "--p", "0.3", "--lam-reference", "128"])  # fmt: skip
     assert settings_from_args(args, guided=True) == gip.Settings(buffer_metric="taxicab", lam=gip.lambdas.Floor(p=0.3),
                                                                  lam_reference=128)  # fmt: skip
+
+
+def test_inpaint_with_an_object_mask_and_the_matte(files, capsys):
+    """A target photographed on white inside the fill: the matte is estimated (plain), or given as a file."""
+    from gip import benchmark
+    from gip.images import to_pil
+
+    _, _, _, tmp = files
+    c = benchmark.case(assets.insertion_pairs()[2], "boxed-white")
+    paths = {k: tmp / f"{k}.png" for k in ("scene", "target", "fill", "object")}
+    to_pil(c.scene)[0].save(paths["scene"]), to_pil(c.target)[0].save(paths["target"])
+    Image.fromarray(c.mask.astype(np.uint8) * 255).save(paths["fill"])
+    Image.fromarray((c.alpha > 0.5).astype(np.uint8) * 255).save(paths["object"])
+    args = ["inpaint", str(paths["scene"]), str(paths["target"]), str(paths["fill"]), *FAST]
+    assert main([*args, "-o", str(tmp / "a.png")]) == 0
+    assert "target matte: plain" in capsys.readouterr().err
+    assert main([*args, "-o", str(tmp / "b.png"), "--object-mask", str(paths["object"])]) == 0
+    assert "target matte: given" in capsys.readouterr().err
+    assert main([*args, "-o", str(tmp / "c.png"), "--matte", "off"]) == 0
+    assert "target matte" not in capsys.readouterr().err
+    assert main([*args, "-o", str(paths["object"]), "--object-mask", str(paths["object"])]) == 2  # an input
