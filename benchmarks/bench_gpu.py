@@ -1,7 +1,7 @@
 """GPU benchmark: gip's sampler and diffusers' RePaintPipeline by precision, torch.compile and CUDA graphs.
 
     bash benchmarks/gpu.sh                                   # = python benchmarks/bench_gpu.py --device cuda --out benchmarks/gpu-results.csv
-    bash benchmarks/gpu.sh --quick --max-minutes 8           # a subset that fits a short GPU session
+    bash benchmarks/gpu.sh --quick                           # a subset that fits 5 minutes (stops at 4.5 by default)
     python benchmarks/bench_gpu.py --dry-run                 # CPU: every path that needs no CUDA, tiny sizes
 
 Measures, on one device:
@@ -10,22 +10,27 @@ Measures, on one device:
   guided mode (gip-guided), ``gip.repaint`` (gip-repaint, plain RePaint), diffusers' ``RePaintPipeline`` on
   the same UNet (diffusers), and the bare UNet call (unet-call);
 * a random-init 256x256 ``UNet2DModel`` with the configuration of google/ddpm-ema-celebahq-256 (built
-  locally, no hub access): the bare UNet call at batch 1 / 8;
+  locally, no hub access): the bare UNet call at batch 1 / 8 and ``gip.inpaint`` at batch 1 (what a Colab
+  chapter with ``USE_HUB = True`` runs);
 
 each in float32 / float16 / bfloat16, eager or ``torch.compile`` (gip's ``compile=True``), with or without a
-CUDA graph (:class:`CUDAGraphUNet`: one captured UNet forward per input shape, replayed). Timing: CUDA
-events after ``torch.cuda.synchronize`` (CPU: ``time.perf_counter``), one warm-up run first (it also
-compiles and captures), then the median of ``--repeats`` runs. One markdown table is printed (and written as
-CSV to ``--out``):
+CUDA graph. The CUDA graph is the package's (:mod:`gip.accel`): the gip rows run ``gip.inpaint(...,
+graph=True)`` itself (with ``compile=True`` too, gip graphs the compiled UNet, what ``mode="reduce-overhead"``
+does); the diffusers and unet-call rows wrap the UNet in the same :class:`gip.accel.CUDAGraphUNet`.
+Timing: CUDA events after ``torch.cuda.synchronize`` (CPU: ``time.perf_counter``), one warm-up run first
+(it also compiles and captures), then the median of ``--repeats`` runs.
+
+Output: every row is printed to stdout as a markdown table line as soon as it is measured (the table's
+header first), and the whole table again at the end, also written as CSV to ``--out`` (rewritten after
+every row). The end comes early on ``--max-minutes`` (default 4.5 with ``--quick``: a timer that interrupts
+even a running torch.compile), on Ctrl-C or on SIGTERM: the rows not measured are listed as skipped, and the
+table and CSV are written all the same.
 
 * ms_per_call: sampler rows: run time / UNet calls of (T, j, r); unet-call rows: time of one UNet call.
 * s_per_image: sampler rows: run time / batch; unet-call rows: ms_per_call x UNet calls of (T, j, r) / batch,
   the UNet's share of a full run of that schedule.
 * peak_mem_MB: ``torch.cuda.max_memory_allocated`` over warm-up and timed runs (weights included); "-" on
   the CPU.
-
-With torch.compile and a CUDA graph together, the graph captures the compiled UNet (what
-``mode="reduce-overhead"`` does); gip is then called with ``compile=False`` on that wrapper.
 """
 
 from __future__ import annotations
@@ -37,11 +42,12 @@ import gc
 import importlib
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -50,12 +56,24 @@ from diffusers.models.unets.unet_2d import UNet2DOutput
 
 import gip
 from gip import assets, masks
+from gip.accel import CUDAGraphUNet, denoiser
 
 COLUMNS = ["model", "resolution", "batch", "precision", "variant", "compile", "cuda_graph",
            "ms_per_call", "s_per_image", "peak_mem_MB"]  # fmt: skip
 VARIANTS = ("gip-guided", "gip-repaint", "diffusers", "unet-call")
 PRECISIONS = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 NO_CUDA = "skipped (no CUDA)"
+#: --max-minutes when --quick is given without it: the quick subset takes about 3 minutes on an H200, and
+#: the table must be out within 5.
+QUICK_MINUTES = 4.5
+
+
+class Stop(BaseException):
+    """The run ends early (time limit, Ctrl-C or SIGTERM): ``reason`` is what the skipped rows show."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def quiet() -> None:
@@ -72,80 +90,7 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-# ----------------------------------------------------------------------------------------------- CUDA graphs
-class CUDAGraphUNet(torch.nn.Module):
-    """A UNet whose forward replays a CUDA graph captured once per input shape (fixed batch).
-
-    ``forward(sample, timestep)`` copies the inputs into the static buffers of the graph captured for that
-    (shape, dtype) and replays it; the first call at a shape warms up on a side stream and captures. ``fn``
-    is what gets captured (default: the UNet itself; pass ``torch.compile(unet)`` to graph compiled code).
-    If capture fails (or the device is not CUDA) the reason is kept in ``error``, printed once, and every
-    call runs ``fn`` eagerly. ``config``/``dtype``/``device`` are the UNet's, so ``gip.Model`` and
-    ``RePaintPipeline`` take the wrapper where they take the UNet.
-    """
-
-    def __init__(self, unet: torch.nn.Module, fn=None, warmup: int = 3, label: str = "UNet"):
-        super().__init__()
-        self.unet = unet
-        self._fn = fn if fn is not None else unet
-        self.warmup = warmup
-        self.label = label
-        self.error: str | None = None
-        self._graphs: dict = {}
-
-    @property
-    def config(self):
-        return self.unet.config
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.unet.parameters()).dtype
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.unet.parameters()).device
-
-    def _fail(self, reason: str) -> None:
-        self.error = reason
-        log(f"CUDA graph capture failed for {self.label}: {reason} -- running the UNet eagerly instead")
-
-    def _capture(self, sample: torch.Tensor, t: torch.Tensor):
-        static_x, static_t = sample.clone(), t.clone()
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):  # warm-up (cuDNN/cuBLAS choices, lazy inits, compilation) off-graph
-            for _ in range(self.warmup):
-                self._fn(static_x, static_t)
-        torch.cuda.current_stream().wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            static_out = self._fn(static_x, static_t).sample
-        return graph, static_x, static_t, static_out
-
-    def forward(self, sample: torch.Tensor, timestep, return_dict: bool = True):
-        t = timestep if torch.is_tensor(timestep) else torch.tensor(timestep)
-        t = t.to(sample.device)
-        key = (tuple(sample.shape), sample.dtype, tuple(t.shape), t.dtype, torch.is_inference_mode_enabled())
-        if self.error is None and key not in self._graphs:
-            if sample.device.type != "cuda":
-                self._fail(f"CUDA graphs need a CUDA device, the input is on {sample.device}")
-            else:
-                try:
-                    self._graphs[key] = self._capture(sample, t)
-                except Exception as e:  # noqa: BLE001 - any capture failure falls back to eager
-                    self._fail(f"{type(e).__name__}: {e}".splitlines()[0][:300])
-        entry = self._graphs.get(key) if self.error is None else None
-        if entry is None:
-            out = self._fn(sample, t).sample
-        else:
-            graph, static_x, static_t, static_out = entry
-            static_x.copy_(sample)
-            static_t.copy_(t)
-            graph.replay()
-            out = static_out.clone()  # the next replay overwrites static_out
-        return UNet2DOutput(sample=out) if return_dict else (out,)
-
-
+# ----------------------------------------------------------------------------------------------- wrappers
 class Float32Loop(torch.nn.Module):
     """Shows ``RePaintPipeline`` a float32 UNet while ``fn`` runs the UNet in its own (half) precision.
 
@@ -210,6 +155,12 @@ class Spec:
     make: object  # (torch.dtype, device) -> gip.Model
     variants: tuple
     batches: tuple
+    only: dict = field(default_factory=dict)  # variant -> the batches it runs at (default: all of ``batches``)
+    big: bool = False  # the 256x256 UNet: --quick leaves out its torch.compile (minutes per shape)
+
+    def rows(self) -> list[tuple[int, str]]:
+        """(batch, variant) in run order."""
+        return [(b, v) for b in self.batches for v in self.variants if b in self.only.get(v, self.batches)]
 
 
 def specs(args) -> list[Spec]:
@@ -234,7 +185,8 @@ def specs(args) -> list[Spec]:
         b32, b256 = (1, 8, 64), (1, 8)
     return [
         Spec(emb.name, emb.resolution, make_emb, VARIANTS, b32),
-        Spec(big_name, big.config.sample_size, make_big, ("unet-call",), b256),
+        Spec(big_name, big.config.sample_size, make_big, ("unet-call", "gip-guided"), b256,
+             only={"gip-guided": b256[:1]}, big=True),
     ]
 
 
@@ -247,25 +199,27 @@ def inputs(res: int):
 
 
 def make_runner(variant: str, model: gip.Model, batch: int, args, compile_: bool, graph: bool):
-    """Return (fn, UNet calls per fn(), the CUDAGraphUNet or None): fn runs the variant once."""
+    """Return (fn, UNet calls per fn(), the CUDAGraphUNet or None): fn runs the variant once.
+
+    The gip rows call ``gip.inpaint``/``gip.repaint`` with ``compile=`` and ``graph=`` (the package's own
+    :func:`gip.accel.denoiser`, whose wrapper is returned); the others wrap the UNet here, in the same
+    :class:`CUDAGraphUNet` (of ``torch.compile(unet)`` with both)."""
     unet = model.unet
-    sampler = variant in ("gip-guided", "gip-repaint")
-    # gip compiles through its own compile=True; the others (and anything inside a graph) get torch.compile here
-    fn_unet = torch.compile(unet) if compile_ and (graph or not sampler) else unet
-    wrapper = CUDAGraphUNet(unet, fn=fn_unet, label=f"{model.name} b{batch} {variant}") if graph else None
-    if wrapper is not None:
-        fn_unet = wrapper
     T, j, r = args.steps, args.jump_length, args.jump_n_sample
     calls = gip.count_model_calls(T, j, r)
-    if sampler:
-        m = gip.Model(fn_unet, model.scheduler, model.name)
+    if variant in ("gip-guided", "gip-repaint"):
+        wrapper = denoiser(model, compile_, graph) if graph else None  # the object gip.inpaint runs through
         scene, target, fill = inputs(model.resolution)
-        common = dict(model=m, steps=T, jump_length=j, jump_n_sample=r, seed=0, num_samples=batch,
-                      compile=compile_ and not graph, progress=False)  # fmt: skip
+        common = dict(model=model, steps=T, jump_length=j, jump_n_sample=r, seed=0, num_samples=batch,
+                      compile=compile_, graph=graph, progress=False)  # fmt: skip
         if variant == "gip-guided":
             return (lambda: gip.inpaint(scene, target, fill, lam=gip.lambdas.Linear(p=0.75), heat=True, buffer=2,
                                         **common)), calls, wrapper  # fmt: skip
         return (lambda: gip.repaint(scene, fill, **common)), calls, wrapper
+    fn_unet = torch.compile(unet) if compile_ else unet
+    wrapper = CUDAGraphUNet(unet, fn=fn_unet, label=f"{model.name} b{batch} {variant}") if graph else None
+    if wrapper is not None:
+        fn_unet = wrapper
     if variant == "diffusers":
         scene, _, fill = inputs(model.resolution)
         if model.dtype != torch.float32:
@@ -346,17 +300,26 @@ def measure(variant, model, batch, args, compile_, graph, device) -> dict:
 def write_csv(rows: list[dict], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=COLUMNS)
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, path)
+    finally:  # a stop (time limit, SIGTERM) during the write leaves no temporary file behind
+        Path(tmp).unlink(missing_ok=True)
+
+
+def row_line(row: dict) -> str:
+    return "| " + " | ".join(str(row[c]) for c in COLUMNS) + " |"
+
+
+def table_head() -> str:
+    return "| " + " | ".join(COLUMNS) + " |\n" + "|" + "---|" * len(COLUMNS)
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(str(r[c]) for c in COLUMNS) + " |" for r in rows]
-    return "\n".join(lines)
+    return "\n".join([table_head(), *map(row_line, rows)])
 
 
 def tf32() -> str:
@@ -389,14 +352,16 @@ def parse(argv=None):
     ap.add_argument("--out", type=Path, default=None, help="write the table as CSV here")
     ap.add_argument("--quick", action="store_true",
                     help="32x32 at batch 1 and 64 (256x256: 1 and 8), float32 and float16, torch.compile at "
-                         "float16 only, 3 repeats")
+                         f"float16 and not for the 256x256 UNet, 3 repeats, --max-minutes {QUICK_MINUTES:g}")
     ap.add_argument("--dry-run", action="store_true",
                     help="CPU, tiny sizes: batch 1, steps 4, jump_n_sample 1, a tiny UNet for the 256x256 one, float32")
     ap.add_argument("--no-compile", action="store_true", help="leave out the torch.compile rows")
     ap.add_argument("--precisions", default=None,
                     help="comma-separated subset of float32,float16,bfloat16 (default all; --quick float32,float16)")
     ap.add_argument("--max-minutes", type=float, default=None,
-                    help="start no new row after this many minutes; the rest are listed as skipped")
+                    help="stop after this many minutes, even inside a row (a torch.compile included): the rows "
+                         f"not measured are listed as skipped and the table is printed (default: none; --quick "
+                         f"{QUICK_MINUTES:g})")
     args = ap.parse_args(argv)
     if args.dry_run:
         args.device = "cpu"
@@ -409,22 +374,93 @@ def parse(argv=None):
             ap.error(f"--precisions: unknown {bad}; choose from {', '.join(PRECISIONS)}")
     else:
         args.precisions = ("float32", "float16") if args.quick else tuple(PRECISIONS)
+    if args.max_minutes is None and args.quick:
+        args.max_minutes = QUICK_MINUTES
+    if args.max_minutes is not None and args.max_minutes <= 0:
+        ap.error(f"--max-minutes must be > 0, got {args.max_minutes:g}")
     args.repeats = args.repeats or (1 if args.dry_run else 3 if args.quick else 5)
     args.warmup = 1
     args.calls_per_repeat = 2 if args.dry_run else 10
     return args
 
 
-def plan(args, cuda: bool) -> list[tuple[str, list[tuple[bool, bool]]]]:
-    """[(precision, [(compile, cuda_graph), ...]), ...] in run order."""
+def plan(args, cuda: bool, big: bool = False) -> list[tuple[str, list[tuple[bool, bool]]]]:
+    """[(precision, [(compile, cuda_graph), ...]), ...] in run order; ``big``: the 256x256 UNet, which
+    --quick runs without torch.compile (compiling it takes minutes per input shape)."""
     if not cuda:
         return [("float32", [(False, False)])]
     out = []
     for p in args.precisions:
         quick_compile = "float16" if "float16" in args.precisions else args.precisions[0]
-        comp = not args.no_compile and (not args.quick or p == quick_compile)
+        comp = not args.no_compile and (not args.quick or (p == quick_compile and not big))
         out.append((p, [(c, g) for c in ((False, True) if comp else (False,)) for g in (False, True)]))
     return out
+
+
+@dataclass
+class Task:
+    """One row to measure: the spec, the precision, compile and graph, and the row's fixed columns."""
+
+    spec: Spec
+    precision: str
+    compile: bool
+    graph: bool
+    batch: int
+    variant: str
+
+    @property
+    def base(self) -> dict:
+        return dict(model=self.spec.name, resolution=self.spec.resolution, batch=self.batch,
+                    precision=self.precision, variant=self.variant, compile="yes" if self.compile else "no",
+                    cuda_graph="yes" if self.graph else "no")  # fmt: skip
+
+
+def tasks(args, cuda: bool, all_specs: list[Spec]) -> list[Task | dict]:
+    """Every row in run order: a :class:`Task` to measure, or (without CUDA) a finished row for what needs it."""
+    out: list[Task | dict] = []
+    for spec in all_specs:
+        for prec, combos in plan(args, cuda, spec.big):
+            out += [Task(spec, prec, comp, graph, b, v) for comp, graph in combos for b, v in spec.rows()]
+        if not cuda:  # the rows a GPU run adds, in the same table shape
+            out += [dict(model=spec.name, resolution=spec.resolution, batch=b, precision="float32", variant=v,
+                         compile=NO_CUDA, cuda_graph=NO_CUDA, ms_per_call="-", s_per_image="-", peak_mem_MB="-")
+                    for b, v in spec.rows()]  # fmt: skip
+    return out
+
+
+class Stopper:
+    """Turns the time limit (a real-time timer: it interrupts a running torch.compile too), SIGTERM and
+    Ctrl-C into :class:`Stop`; ``reason`` stays set, so a row that swallowed the exception is still the last."""
+
+    def __init__(self, max_minutes: float | None):
+        self.reason: str | None = None
+        self._old = {}
+        signals = {"SIGTERM": "skipped (interrupted: SIGTERM)", "SIGINT": "skipped (interrupted: Ctrl-C)"}
+        if max_minutes is not None and hasattr(signal, "setitimer"):
+            signals["SIGALRM"] = "skipped (time limit)"
+            signal.setitimer(signal.ITIMER_REAL, 60.0 * max_minutes)
+        for name, reason in signals.items():
+            sig = getattr(signal, name)
+            self._old[sig] = signal.signal(sig, self._handler(reason))
+
+    def _handler(self, reason: str):
+        def handle(signum, frame):
+            if self.reason is None:
+                self.reason = reason
+                raise Stop(reason)
+
+        return handle
+
+    def check(self) -> None:
+        if self.reason is not None:
+            raise Stop(self.reason)
+
+    def close(self) -> None:
+        """Disarm the timer and restore the handlers (before the table is written)."""
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
 
 
 def main(argv=None) -> int:
@@ -446,60 +482,87 @@ def main(argv=None) -> int:
               f"(T, j, r) = ({args.steps}, {args.jump_length}, {args.jump_n_sample}) = {calls} UNet calls, "
               f"median of {args.repeats} after {args.warmup} warm-up"
               + (f", {tf32()}" if cuda else "")
+              + (f", stops after {args.max_minutes:g} min" if args.max_minutes is not None else "")
               + (" -- DRY RUN (CPU, tiny sizes; numbers are not benchmarks)" if args.dry_run else ""))  # fmt: skip
     t_start = time.perf_counter()
+    todo = tasks(args, cuda, specs(args))  # builds the models on the CPU (the 256x256 one: seconds)
+    left = None if args.max_minutes is None else max(args.max_minutes - (time.perf_counter() - t_start) / 60, 1e-3)
+    stopper = Stopper(left)  # the time limit counts from t_start
     rows: list[dict] = []
     errors: list[str] = []
     compile_broken = None
 
     def emit(row):
         rows.append(row)
-        log("  " + " | ".join(str(row[c]) for c in COLUMNS) + f"   [{time.perf_counter() - t_start:.0f} s]")
+        print(row_line(row), flush=True)
+        log(f"  row {len(rows)}/{len(rows) + len(todo)}: {row['variant']} {row['precision']} b{row['batch']} "
+            f"compile={row['compile']} graph={row['cuda_graph']} -> {row['ms_per_call']}   "
+            f"[{time.perf_counter() - t_start:.0f} s]")  # fmt: skip
         if args.out:
             write_csv(rows, args.out)
 
+    print(header + "\n", flush=True)
+    print(table_head(), flush=True)
     log(header)
-    for spec in specs(args):
-        for prec, combos in plan(args, cuda):
-            model = spec.make(PRECISIONS[prec], device)
-            if cuda:
-                torch._dynamo.reset()  # one compile cache per (model, precision), shared by its rows
-            for comp, graph in combos:
-                for batch in spec.batches:
-                    for variant in spec.variants:
-                        base = dict(model=spec.name, resolution=spec.resolution, batch=batch, precision=prec,
-                                    variant=variant, compile="yes" if comp else "no",
-                                    cuda_graph="yes" if graph else "no")  # fmt: skip
-                        over = args.max_minutes is not None and time.perf_counter() - t_start > 60 * args.max_minutes
-                        skip = "skipped (time limit)" if over else None
-                        if comp and compile_broken and not skip:
-                            skip = "skipped (compile failed)"
-                        if skip:
-                            emit({**base, "ms_per_call": skip, "s_per_image": "-", "peak_mem_MB": "-"})
-                            continue
-                        try:
-                            emit({**base, **measure(variant, model, batch, args, comp, graph, device)})
-                        except Exception as e:  # noqa: BLE001 - one failing row must not lose the others
-                            msg = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-                            errors.append(f"{spec.name} b{batch} {prec} {variant} compile={comp} graph={graph}: {msg}")
-                            log("  ERROR " + errors[-1])
-                            if comp:
-                                compile_broken = msg
-                            emit({**base, "ms_per_call": "error", "s_per_image": "-", "peak_mem_MB": "-"})
-            del model
-        if not cuda:  # the rows a GPU run adds, in the same table shape
-            for batch in spec.batches:
-                for variant in spec.variants:
-                    emit(dict(model=spec.name, resolution=spec.resolution, batch=batch, precision="float32",
-                              variant=variant, compile=NO_CUDA, cuda_graph=NO_CUDA, ms_per_call="-",
-                              s_per_image="-", peak_mem_MB="-"))  # fmt: skip
-    print(header + "\n")
+    model, model_key, current = None, None, None
+    try:
+        while todo:
+            stopper.check()
+            current = task = todo.pop(0)  # until its row is out, ``current`` is listed as skipped on a stop
+            if isinstance(task, dict):
+                current = None
+                emit(task)
+                continue
+            key = (task.spec.name, task.precision)
+            if key != model_key:
+                model = None
+                gc.collect()
+                model, model_key = task.spec.make(PRECISIONS[task.precision], device), key
+                if cuda:
+                    torch._dynamo.reset()  # one compile cache per (model, precision), shared by its rows
+            base = task.base
+            try:
+                if task.compile and compile_broken:
+                    row = {**base, "ms_per_call": "skipped (compile failed)", "s_per_image": "-", "peak_mem_MB": "-"}
+                else:
+                    row = {**base, **measure(task.variant, model, task.batch, args, task.compile, task.graph, device)}
+            except Exception as e:  # noqa: BLE001 - one failing row must not lose the others
+                stopper.check()  # an error raised while stopping is the stop
+                msg = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+                errors.append(f"{task.spec.name} b{task.batch} {task.precision} {task.variant} "
+                              f"compile={task.compile} graph={task.graph}: {msg}")  # fmt: skip
+                log("  ERROR " + errors[-1])
+                if task.compile:
+                    compile_broken = msg
+                row = {**base, "ms_per_call": "error", "s_per_image": "-", "peak_mem_MB": "-"}
+            current = None
+            emit(row)
+    except (Stop, KeyboardInterrupt) as stop:
+        reason = stop.reason if isinstance(stop, Stop) else "skipped (interrupted: Ctrl-C)"
+        stopper.reason = stopper.reason or reason
+    finally:
+        stopper.close()
+    stopped = stopper.reason
+    if stopped:  # the rest, as skipped (the row that was running included)
+        log(f"  stopping: {stopped}")
+        for task in ([current] if current is not None else []) + todo:
+            row = task if isinstance(task, dict) else {**task.base, "ms_per_call": stopped, "s_per_image": "-",
+                                                       "peak_mem_MB": "-"}  # fmt: skip
+            rows.append(row)
+        if args.out:
+            write_csv(rows, args.out)
+    print(f"\n## All rows{f' ({stopped})' if stopped else ''}\n\n{header}\n")
     print(markdown(rows))
     if errors:
         print("\nerrors:\n" + "\n".join("- " + e for e in errors))
     if args.out:
         print(f"\nCSV: {args.out}")
     log(f"total {time.perf_counter() - t_start:.0f} s")
+    sys.stdout.flush()
+    if stopped and "SIGTERM" in stopped:
+        return 143
+    if stopped and "Ctrl-C" in stopped:
+        return 130
     return 0
 
 
