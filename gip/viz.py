@@ -88,6 +88,43 @@ def show_grid(
     return fig
 
 
+def page_grid(rows: Sequence[Sequence[object]], col_titles: Sequence[str] | None = None,
+              row_titles: Sequence[str] | None = None, titles: Sequence[Sequence[str]] | None = None,
+              width: float = (PAGE_PX - 6) / 100, pt: float = 10) -> plt.Figure:  # fmt: skip
+    """Image panels laid out to fill the book's page exactly (``width`` inches at 100 dpi: never scaled
+    down), so 4 columns with row titles keep ~154-px panels and ``pt``-point (≥ 10 px) labels.
+
+    ``rows[i][j]``: any image :func:`as_display` takes (2-D maps gray and framed); ``titles[i][j]`` a title
+    per panel (a band above every row) or ``col_titles`` above the first row; ``row_titles`` at the left.
+    """
+    n_r, n_c = len(rows), len(rows[0]) if rows else 0
+    if n_r == 0 or n_c == 0 or any(len(r) != n_c for r in rows):
+        raise ValueError("page_grid needs a non-empty list of rows of equal length")
+    first = as_display(rows[0][0])
+    band = 0.3 if titles is not None else 0.0  # inches above every row
+    left, gap, top = (0.3 if row_titles else 0.04), 0.06, (0.3 if col_titles else 0.04)
+    w = (width - left - 0.04 - gap * (n_c - 1)) / n_c
+    h = w * first.shape[0] / first.shape[1]
+    height = top + n_r * (h + band) + gap * (n_r - 1) + 0.04
+    fig = plt.figure(figsize=(width, height))
+    for i, row in enumerate(rows):
+        for j, img in enumerate(row):
+            y = height - top - i * (band + h + gap) - band - h
+            ax = fig.add_axes([(left + j * (w + gap)) / width, y / height, w / width, h / height])
+            _panel(ax, img)
+            ax.axis("on")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if as_display(img).ndim == 3:
+                for sp in ax.spines.values():
+                    sp.set_visible(False)
+            if titles is not None or (i == 0 and col_titles):
+                ax.set_title(titles[i][j] if titles is not None else col_titles[j], fontsize=pt)
+            if j == 0 and row_titles:
+                ax.set_ylabel(row_titles[i], fontsize=pt)
+    return fig
+
+
 # --- trajectories: every timestep of a recorded run (gip.Trajectory) -------------------------------------
 
 GRAY = 0.5  # background of the masked-out area in part panels
@@ -157,20 +194,28 @@ def trajectory_figure(traj, s: int = -1, sample: int = 0, scale: float = 1.6) ->
     return fig
 
 
-def scrubber_animation(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, interval: int = 120):
-    """A matplotlib ``FuncAnimation`` over up to ``max_frames`` recorded frames (evenly spread, last included)."""
+def scrubber_animation(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, interval: int = 120,
+                       cols: int | None = None):  # fmt: skip
+    """A matplotlib ``FuncAnimation`` over up to ``max_frames`` recorded frames (evenly spread, last included).
+
+    ``cols``: panels per row (default: all in one row, ``scale`` inches each); with ``cols`` the figure is
+    the page's width (:data:`PAGE_PX`) and the panels wrap, so each stays large (3 per row: ~200 px)."""
     from matplotlib.animation import FuncAnimation
 
     idx = frame_indices(len(traj), max_frames)
     first = trajectory_panels(traj, idx[0], sample)
-    fig, axes = plt.subplots(1, len(first), figsize=(scale * len(first), scale * 1.25), squeeze=False)
+    n_c = len(first) if cols is None else cols
+    n_r = -(-len(first) // n_c)
+    cell = scale if cols is None else (PAGE_PX / 100 - 0.1) / n_c
+    fig, axes = plt.subplots(n_r, n_c, figsize=(cell * n_c, n_r * cell * 1.1 + 0.35), squeeze=False)
     artists = []
-    for ax, (label, img) in zip(axes[0], first.items()):
+    for ax, (label, img) in zip(axes.flat, first.items()):
         kw = dict(cmap="magma", vmin=0, vmax=1) if img.ndim == 2 else {}
         artists.append(ax.imshow(img, interpolation="nearest", **kw))
-        ax.set_title(label, fontsize=9)
+        ax.set_title(label, fontsize=9 if cols is None else 11)
+    for ax in axes.flat:
         ax.axis("off")
-    title = fig.suptitle(frame_title(traj, idx[0]), fontsize=9)
+    title = fig.suptitle(frame_title(traj, idx[0]), fontsize=9 if cols is None else 11)
     fig.tight_layout()
 
     def update(k: int):
@@ -184,18 +229,20 @@ def scrubber_animation(traj, max_frames: int = 60, sample: int = 0, scale: float
     return anim
 
 
-def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, interval: int = 120):
+def scrubber(traj, max_frames: int = 60, sample: int = 0, scale: float = 1.6, interval: int = 120,
+             cols: int | None = None):  # fmt: skip
     """The static timestep scrubber: ``IPython.display.HTML`` with the frames embedded and a JS slider.
 
     Works in exported HTML with no kernel and no CDN (``FuncAnimation.to_jshtml``). Frames are spread
     over the whole trajectory; ``max_frames`` bounds the page size (about 10-20 KB per frame at 32x32).
-    It opens on the last frame (the result); the slider and the buttons go back to the noise.
+    It opens on the last frame (the result); the slider and the buttons go back to the noise. ``cols``:
+    panels per row at the page's width (see :func:`scrubber_animation`; the book uses 3).
     """
     import re
 
     from IPython.display import HTML
 
-    anim = scrubber_animation(traj, max_frames, sample, scale, interval)
+    anim = scrubber_animation(traj, max_frames, sample, scale, interval, cols)
     try:
         html = anim.to_jshtml(default_mode="once")
     finally:

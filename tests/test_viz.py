@@ -111,3 +111,30 @@ def test_show_grid():
     assert not fig.axes[0].axison and fig.axes[1].axison  # masks keep a frame (white on the white page)
     with pytest.raises(ValueError, match="rows of equal length"):
         viz.show_grid([[img, img], [img]])
+
+
+def test_page_grid_fills_the_page_with_large_panels():
+    import torch
+
+    from gip import viz
+
+    img, mask = torch.zeros(1, 3, 32, 32), torch.zeros(32, 32)
+    fig = viz.page_grid([[img, img, mask, img]] * 2, col_titles=list("abcd"), row_titles=["r0", "r1"])
+    assert fig.get_figwidth() * fig.dpi <= viz.PAGE_PX and viz.panel_px(fig) >= 150
+    titles = viz.page_grid([[img, img]], titles=[["left", "right"]])
+    assert [ax.get_title() for ax in titles.axes] == ["left", "right"]
+    with pytest.raises(ValueError):
+        viz.page_grid([[img], [img, img]])
+
+
+def test_the_scrubber_wraps_its_panels_at_the_page_width(tiny_model, images16):
+    import gip
+    from gip import viz
+
+    scene, target, fill = images16
+    res = gip.inpaint(scene, target, fill, model=tiny_model, steps=4, jump_n_sample=1, record=True, progress=False)
+    anim = viz.scrubber_animation(res.trajectory, max_frames=3, cols=3)
+    fig = anim._fig
+    assert fig.get_figwidth() * fig.dpi <= viz.PAGE_PX + 1 and viz.panel_px(fig) >= 150
+    anim.to_jshtml()  # renders (and so is not deleted unrendered)
+    __import__("matplotlib.pyplot").pyplot.close(fig)
