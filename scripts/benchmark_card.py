@@ -24,7 +24,7 @@ import torch
 import gip
 from gip import benchmark
 from gip.images import to_uint8
-from gip.lambdas import Floor
+from gip.lambdas import Linear
 
 ROOT = Path(__file__).resolve().parents[1]
 CARD = ROOT / "gip" / "weights" / "emoji-faces-32"
@@ -34,10 +34,10 @@ START, END = "<!-- benchmark:start (scripts/benchmark_card.py) -->", "<!-- bench
 
 
 def settings() -> dict[str, gip.Settings]:
-    """The defaults and what they were chosen against."""
+    """The defaults and what they were chosen against: the paper's configuration and its linear schedule."""
     d = gip.Settings()
-    paper = d.replace(matte="off", heat=True, buffer=2)
-    return {"paper (no matte, heat, b = 2)": paper, "defaults": d, "Floor(0.3)": d.replace(lam=Floor(0.3))}
+    paper = gip.Settings(lam=Linear(1.0), matte="off", heat=True, buffer=2)
+    return {"paper (no matte, heat, b = 2)": paper, "Linear(1)": d.replace(lam=Linear(1.0)), "defaults": d}
 
 
 def run(model) -> "gip.experiment.Experiment":
@@ -113,9 +113,10 @@ own background left (1 = pasted, 0 = none); *object_survived*: kept, decided bet
 object's opaque pixels (`gip.metrics.object_survived`: closer to the object than to the object-free scene in
 colour, and at least half of its structure); *object_structure*: that share of structure; *sharpness* and
 *colour_shift* against the answer; *vs_copy*: answer_error over copy-paste's on the same kind. Settings:
-"paper" = `Settings(matte="off", heat=True, buffer=2)` (the paper's method as gip reads it, and gip's
-defaults before this card); "defaults" = `gip.Settings()` (the matte, no heat, no buffer); "Floor(0.3)" =
-the defaults with λ never below 0.3 (`gip.auto.AUTO_SETTINGS`).
+"paper" = `Settings(lam=Linear(1), matte="off", heat=True, buffer=2)` (the paper's method as gip reads it,
+and gip's defaults before this card); "Linear(1)" = the matte, no heat, no buffer, with the paper's linear
+schedule; "defaults" = `gip.Settings()`: the same with `Floor(0.3)` (λ never below 0.3 [ours]), chosen
+here: it keeps more objects and is closer to the answer on six of the seven kinds.
 
 {table}
 
@@ -127,10 +128,12 @@ Kept with the defaults, per object (share of pairs × seeds):
 
 Pixel error favours copy-paste on the degraded kinds (any re-synthesis moves pixels: the
 perception-distortion trade-off): read sharpness and colour shift there — the method neither sharpens a
-low-resolution object nor removes a colour cast. Semi-transparent lenses photographed on white come out
-light (the photo cannot show how dark they are over a face), and over a head top the model may draw hair
-beside a hat: look at the grid (one pair, every kind; the full table, one row per case, setting and seed:
-`card/benchmark.csv`).
+low-resolution object nor removes a colour cast. On a photo texture the estimated matte takes parts of the
+photo for the object: a dark haze stays around the object (the grid's fifth row) and thin glasses are often
+lost there (the table above); pass an object mask (`object_mask=`) when you have one. Semi-transparent lenses
+photographed on white come out light (the photo cannot show how dark they are over a face), and over a head
+top the model may draw hair beside a hat. The grid shows one pair in every kind (seed 0); the full table, one
+row per case, setting and seed: `card/benchmark.csv`.
 
 ![benchmark](card/benchmark.png)
 """

@@ -221,8 +221,8 @@ def test_auto_inpaint_uses_gips_settings(tiny_model):
     scene = torch.rand(1, 3, 16, 16) * 2 - 1
     res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, **FAST)
     assert res.settings == gip.auto.AUTO_SETTINGS.replace(**FAST)
-    assert gip.auto.AUTO_SETTINGS == gip.Settings(lam=gip.lambdas.Floor(p=0.3))  # chosen by measurement
-    st = gip.Settings(**FAST)  # the paper's schedule, on request
+    assert gip.auto.AUTO_SETTINGS == gip.Settings() and gip.Settings().lam == gip.lambdas.Floor(p=0.3)
+    st = gip.Settings(lam=gip.lambdas.Linear(p=1.0), **FAST)  # the paper's schedule, on request
     res = gip.auto_inpaint(scene, photo_on_white(), (3, 3, 10, 10), seeds=1, model=tiny_model, settings=st)
     assert res.settings.lam == gip.lambdas.Linear(p=1.0)
 

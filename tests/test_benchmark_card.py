@@ -23,5 +23,5 @@ def test_the_section_is_made_from_the_runs_and_replaces_itself(tmp_path):
     assert (card / "card" / "benchmark.png").stat().st_size > 0 and (card / "card" / "benchmark.csv").exists()
     bc.write(exp, card)  # a second write replaces the section, it does not add one
     assert (card / "MODEL_CARD.md").read_text().count(bc.START) == 1
-    assert set(bc.settings()) == {"paper (no matte, heat, b = 2)", "defaults", "Floor(0.3)"}
+    assert set(bc.settings()) == {"paper (no matte, heat, b = 2)", "Linear(1)", "defaults"}
     assert bc.settings()["defaults"] == gip.Settings()

@@ -29,7 +29,9 @@ def case():
 def test_grid_and_one_at_a_time_labels_and_settings():
     g = experiment.grid(FAST, p=[0.25, 0.5], buffer=[0, 2])
     assert list(g) == ["p=0.25, buffer=0", "p=0.25, buffer=2", "p=0.5, buffer=0", "p=0.5, buffer=2"]
-    assert g["p=0.5, buffer=2"] == FAST.replace(lam=lambdas.Linear(p=0.5), buffer=2)
+    assert g["p=0.5, buffer=2"] == FAST.replace(lam=type(FAST.lam)(p=0.5), buffer=2)  # the base's own kind
+    lin = experiment.grid(FAST.replace(lam=lambdas.Linear()), p=[0.5])["p=0.5"]
+    assert lin.lam == lambdas.Linear(p=0.5)
     floor = experiment.grid(FAST.replace(lam=lambdas.Floor(0.3, lam_max=0.5)), p=[0.6])["p=0.6"]
     assert floor.lam == lambdas.Floor(p=0.6, lam_max=0.5)  # p changes the schedule's own parameter
     ofat = experiment.one_at_a_time(FAST, buffer=[0, 4], heat=[False])

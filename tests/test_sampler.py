@@ -105,7 +105,7 @@ def test_recording_every_entry_and_with_stride(tiny_model, images16):
     assert tr.x0.shape == tr.known.shape == tr.target.shape == tr.generated.shape == tr.x_t.shape
     assert tr.level[-1] == -1 and tr.down == [m.down for m in gip.moves(tr.schedule, 12)]
     assert torch.allclose(tr.x_t[-1].float(), res.tensor, atol=1e-2)  # fp16 copy of the output
-    assert tr.lambda_map(0).shape == (16, 16) and tr.lam[0] == pytest.approx(lambdas.Linear(p=1.0)(tr.level[0], 12))
+    assert tr.lambda_map(0).shape == (16, 16) and tr.lam[0] == pytest.approx(gip.Settings().lam(tr.level[0], 12))
     strided = gip.inpaint(scene, target, fill, model=tiny_model, record=5, **FAST).trajectory
     assert strided.index == sorted(set(range(0, n, 5)) | {n - 1})
     assert gip.repaint(scene, fill, model=tiny_model, record=True, **FAST).trajectory.target is None

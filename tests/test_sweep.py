@@ -136,7 +136,7 @@ mask = "img/mask.png"
     sweep.run(write_config(tmp_path, seeds=[0], text=text), out, progress=False, device="cpu")
     df = sweep.read_table(out)
     assert units(df) == [("plain", "base", 0), ("sunglasses", "base", 0)] and calls == [0, 0]
-    assert list(df["lam"]) == ["constant(0)", "linear(p=1)"] and df["fill_mse"].isna().tolist() == [True, False]
+    assert list(df["lam"]) == ["constant(0)", "floor(p=0.3)"] and df["fill_mse"].isna().tolist() == [True, False]
     res = sweep.run(write_config(tmp_path, seeds=[0, 1], text=text), out, progress=False, device="cpu")
     assert calls == [0, 0, 1, 1] and res.skipped == 2 and units(sweep.read_table(out))[1] == ("plain", "base", 1)
 

@@ -32,7 +32,7 @@ def test_trajectory_scrubber(tiny_model, inputs):
 
 def test_explorer_guided_controls_and_run(tiny_model, inputs):
     scene, target, fill = inputs
-    st = gip.Settings(steps=10, jump_length=2, jump_n_sample=2)
+    st = gip.Settings(steps=10, jump_length=2, jump_n_sample=2, lam=gip.lambdas.Linear(p=1.0))
     ex = widgets.explorer(scene, target, fill, st, model=tiny_model)
     assert set(ex.controls) == set(widgets.GUIDED_CONTROLS)
     assert ex.result is None and ex.settings() == st
@@ -48,8 +48,8 @@ def test_explorer_guided_controls_and_run(tiny_model, inputs):
     assert len(ex.view.children) == 2  # result row + scrubber
     assert isinstance(ex.view.children[1], widgets.TrajectoryScrubber)
     ex.controls["schedule"].value = "floor"
-    ex.controls["heat"].value = False
-    assert ex.settings().lam == gip.lambdas.Floor(p=0.5) and ex.settings().heat is None
+    ex.controls["heat"].value = True
+    assert ex.settings().lam == gip.lambdas.Floor(p=0.5) and ex.settings().heat == gip.masks.Heat()
     ex.controls["steps"].value = 10
     ex.controls["jump_length"].value = 15
     assert "invalid" in ex.status.value  # j >= T: said, not raised
