@@ -9,7 +9,7 @@
 Images are tensors in [-1, 1], NCHW; the public mask is the fill mask (1 = where the target goes).
 """
 
-from . import assets, diffusion, experiment, images, lambdas, masks, metrics
+from . import accel, assets, benchmark, diffusion, experiment, images, lambdas, masks, matte, metrics
 from .auto import AutoResult, auto_inpaint
 from .errors import GipError
 from .experiment import Case
@@ -37,7 +37,9 @@ __all__ = [
     "Settings",
     "Step",
     "Trajectory",
+    "accel",
     "assets",
+    "benchmark",
     "auto_inpaint",
     "count_model_calls",
     "diffusion",
@@ -50,6 +52,7 @@ __all__ = [
     "lambdas",
     "load_model",
     "masks",
+    "matte",
     "metrics",
     "moves",
     "place_object",

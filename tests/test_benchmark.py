@@ -83,3 +83,7 @@ def test_run_adds_the_reference_rows_and_table_compares_with_copy_paste():
     assert t.loc[("aligned", "copy-paste"), "answer_error"] == 0 and t.loc[("aligned", "answer"), "object_survived"] == 1
     with pytest.raises(gip.GipError, match="unknown reference"):
         benchmark.run(cs, st, references=["oracle"])
+
+
+def test_the_modules_are_reachable_from_the_package():
+    assert gip.benchmark is benchmark and gip.matte.estimate and gip.accel.denoiser  # as the README uses them
