@@ -213,7 +213,7 @@ def _demo(args) -> int:
     model = load_model(args.model, device=device)
     book = for_model(model)  # the held-out grinning emoji, or a photo for a hub model (gip.book)
     st = DEFAULTS.replace(steps=args.steps, jump_length=args.jump_length, jump_n_sample=args.jump_n_sample)
-    paper = st.replace(matte="off", heat=True, buffer=2)
+    paper = Settings.paper(steps=st.steps, jump_length=st.jump_length, jump_n_sample=st.jump_n_sample)
     kw, seeds, rows, secs = dict(model=model, progress=not args.no_progress), list(range(args.seeds)), [], 0.0
     out.mkdir(parents=True, exist_ok=True)
     for kind in ("aligned", "boxed-white"):

@@ -233,36 +233,43 @@ class Axis:
             raise GipError(f"lam_reference must be a resolution in pixels >= 1, got {self.reference!r}")
 
 
-def level_taus(T: int, alphas_cumprod: Sequence[float], resolution: int, axis: Axis = Axis()) -> list[float]:
+def level_taus(T: int, alphas_cumprod: Sequence[float], resolution: int, axis: Axis = Axis(),
+               timesteps: Sequence[int] | None = None) -> list[float]:  # fmt: skip
     """``tau`` of every level t = -1 .. T-1 (indexed by t + 1) on ``axis``; 0 = clean, 1 = pure noise.
 
     Literal: ``(t + 1) / T``. SNR-matched: level t sits at training step k = t * (N // T) with
     ``SNR = abar_k / (1 - abar_k)``; find the (fractional) step k' with ``SNR(k') = SNR * (resolution /
     reference)**2`` by interpolating log SNR, and return ``(k' / stride + 1) / T`` clipped to [1/T, 1]
     (the same formula as the literal axis, at the matched step). Equal to the literal axis when
-    ``resolution == reference``.
+    ``resolution == reference``. ``timesteps`` (a non-uniform time grid, :func:`gip.schedule.grid_timesteps`):
+    level t sits at ``timesteps[t]`` and ``tau = k' / N + 1 / T``, so lambda follows the noise level, not
+    the level's index (on the literal axis ``k' = k``).
     """
     acp = np.asarray(alphas_cumprod, dtype=np.float64)
     n = len(acp)
     stride = n // T
     literal = [(t + 1) / T for t in range(-1, T)]
-    if axis.kind == "literal" or resolution == axis.reference:
+    same = axis.kind == "literal" or resolution == axis.reference
+    if same and timesteps is None:
         return literal
     log_snr = np.log(acp) - np.log1p(-acp)  # decreasing in k
-    shift = 2.0 * math.log(resolution / axis.reference)
+    shift = 0.0 if same else 2.0 * math.log(resolution / axis.reference)
+    ks = [t * stride for t in range(T)] if timesteps is None else list(timesteps)
     taus = [0.0]
-    for t in range(T):
-        target = log_snr[t * stride] + shift
-        k = float(np.interp(-target, -log_snr, np.arange(n)))  # np.interp needs increasing x
-        taus.append(min(max((k / stride + 1.0) / T, 1.0 / T), 1.0))
+    for k0 in ks:
+        k = float(np.interp(-(log_snr[k0] + shift), -log_snr, np.arange(n)))  # np.interp needs increasing x
+        tau = (k / stride + 1.0) / T if timesteps is None else k / n + 1.0 / T
+        taus.append(min(max(tau, 1.0 / T), 1.0))
     return taus
 
 
-def per_level(lam: LambdaLike, T: int, alphas_cumprod: Sequence[float], resolution: int, axis: Axis = Axis()) -> list[float]:
+def per_level(lam: LambdaLike, T: int, alphas_cumprod: Sequence[float], resolution: int, axis: Axis = Axis(),
+              timesteps: Sequence[int] | None = None) -> list[float]:  # fmt: skip
     """lambda of every level t = -1 .. T-1 (indexed by ``t + 1``) for a model with ``alphas_cumprod`` at
-    ``resolution`` px: the schedule read on ``axis`` (:func:`level_taus`, :func:`values`). The one place
-    where a schedule becomes numbers; :meth:`gip.Settings.lam_levels` calls it with a model."""
-    return values(lam, T, level_taus(T, alphas_cumprod, resolution, axis))
+    ``resolution`` px: the schedule read on ``axis`` (:func:`level_taus`, :func:`values`; ``timesteps`` for a
+    non-uniform time grid). The one place where a schedule becomes numbers; :meth:`gip.Settings.lam_levels`
+    calls it with a model."""
+    return values(lam, T, level_taus(T, alphas_cumprod, resolution, axis, timesteps))
 
 
 def values(lam: LambdaLike, T: int, taus: Sequence[float] | None = None) -> list[float]:

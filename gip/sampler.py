@@ -121,7 +121,7 @@ def start(inp: Inputs, st: Settings, model: Model, seed: int, num_samples: int) 
     tgen = torch.Generator(device=dev).manual_seed(target_seed(seed))
     target = None if inp.target is None else inp.target.to(dev, torch.float32)
     K, O = (torch.from_numpy(m).to(dev)[None, None] for m in (inp.keep, inp.fill))
-    tables = NoiseTables.from_scheduler(model.scheduler, st.steps)
+    tables = NoiseTables.from_scheduler(model.scheduler, st.steps, st.time_grid)
     shape = (num_samples, 3, *inp.scene.shape[-2:])
     return Run(inp.scene.to(dev, torch.float32), target, K, O, tables, st.eta, st.mix, gen, tgen, shape)
 
@@ -158,7 +158,7 @@ def inpaint(
     schedule = jump_schedule(st.steps, st.jump_length, st.jump_n_sample)
     plan = moves(schedule, st.steps)
     unet = denoiser(model, compile, model.graph if graph is None else graph)
-    timesteps = torch.arange(st.steps, device=model.device) * run.tables.stride
+    timesteps = torch.tensor([run.tables.timestep(a) for a in range(st.steps)], device=model.device)
     rec = None if record is False else Recorder(1 if record is True else int(record), record_dtype)
     callbacks = [c for c in (rec, callback) if c is not None]
     t0 = time.perf_counter()

@@ -63,6 +63,32 @@ def count_model_calls(steps: int, jump_length: int = 10, jump_n_sample: int = 10
     return sum(m.down for m in moves(jump_schedule(steps, jump_length, jump_n_sample), steps))
 
 
+#: The time grids of :attr:`gip.Settings.time_grid`: where the T levels sit among the training timesteps.
+GRIDS = ("uniform", "power")
+
+
+def grid_timesteps(n_train: int, steps: int, grid: str = "uniform") -> tuple[int, ...]:
+    """The training timestep of each of ``steps`` levels, ascending (level 0 is the least noisy).
+
+    ``"uniform"`` (RePaint's and gip's default): ``k_i = i * (N // T)``. ``"power"`` [ours]:
+    ``k_i = round((N - 1) ((i + 1) / T)^3)``, dense at low noise (each k at least one above the last), so the
+    last model calls clean up a nearly finished image: with few calls (the ``"projection"`` sampler) it
+    reaches the uniform grid's quality with about half the calls (benchmarks/fast_sampler.md).
+    """
+    if grid == "uniform":
+        stride = n_train // steps
+        return tuple(i * stride for i in range(steps))
+    if grid != "power":
+        raise GipError(f"time_grid must be one of {', '.join(map(repr, GRIDS))}, got {grid!r}")
+    ks: list[int] = []
+    for i in range(steps):
+        k = round((n_train - 1) * ((i + 1) / steps) ** 3)
+        ks.append(max(k, ks[-1] + 1) if ks else k)
+    if ks[-1] > n_train - 1:  # only when steps is near n_train: fall back to every step
+        return tuple(range(n_train - steps, n_train))
+    return tuple(ks)
+
+
 @dataclass(frozen=True)
 class NoiseTables:
     """Respaced noise levels for T inference steps, from a checkpoint's training ``alphas_cumprod``.
@@ -71,22 +97,24 @@ class NoiseTables:
     """
 
     abar: tuple[float, ...]
-    stride: int  # training timesteps per level (1000 // T)
+    stride: int  # training timesteps per level on the uniform grid (N // T)
+    timesteps: tuple[int, ...] = ()  # the training timestep of each level (ascending); () = the uniform grid
 
     @classmethod
-    def from_scheduler(cls, scheduler, steps: int) -> "NoiseTables":
+    def from_scheduler(cls, scheduler, steps: int, grid: str = "uniform") -> "NoiseTables":
         """Build from a diffusers scheduler (``DDPMScheduler``) or anything with ``alphas_cumprod``."""
         acp = torch.as_tensor(scheduler.alphas_cumprod, dtype=torch.float64)
-        return cls.from_alphas_cumprod(acp, steps)
+        return cls.from_alphas_cumprod(acp, steps, grid)
 
     @classmethod
-    def from_alphas_cumprod(cls, alphas_cumprod: torch.Tensor, steps: int) -> "NoiseTables":
+    def from_alphas_cumprod(cls, alphas_cumprod: torch.Tensor, steps: int, grid: str = "uniform") -> "NoiseTables":
+        """The levels of ``steps`` inference steps on the time ``grid`` (:func:`grid_timesteps`)."""
         n_train = len(alphas_cumprod)
         if not 1 <= steps <= n_train:
             raise GipError(f"steps must be between 1 and the model's {n_train} training steps, got {steps}")
-        stride = n_train // steps
+        ks = grid_timesteps(n_train, steps, grid)
         acp = torch.as_tensor(alphas_cumprod, dtype=torch.float64)
-        return cls(tuple(acp[i * stride].item() for i in range(steps)), stride)
+        return cls(tuple(acp[k].item() for k in ks), n_train // steps, ks)
 
     @property
     def steps(self) -> int:
@@ -97,7 +125,7 @@ class NoiseTables:
 
     def timestep(self, level: int) -> int:
         """The training timestep the model is conditioned on at ``level``."""
-        return level * self.stride
+        return self.timesteps[level] if self.timesteps else level * self.stride
 
     def beta(self, level: int) -> float:
         """Respaced ``beta'_i = 1 - abar'_i / abar'_{i-1}`` (re-noising from level i-1 to i)."""

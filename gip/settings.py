@@ -20,7 +20,7 @@ from typing import Any, Literal
 from . import lambdas as lambdas_mod
 from . import masks
 from .errors import GipError
-from .schedule import count_model_calls
+from .schedule import GRIDS, count_model_calls, grid_timesteps
 from .steps import SAMPLERS as _STEPS
 
 #: The samplers of :attr:`Settings.sampler`, by name (one step function each: :mod:`gip.steps`).
@@ -70,11 +70,14 @@ class Settings:
             along DDIM's deterministic forward path; use with ``eta=0``) or ``"projection"`` (scene and target
             written into the model's clean estimate x0_hat, then one DDIM/DDPM step from it: few model
             calls) [ours].
+        time_grid: where the T levels sit among the training timesteps: ``"uniform"`` (RePaint's, default)
+            or ``"power"`` (dense at low noise, :func:`gip.schedule.grid_timesteps`) [ours]; lambda follows
+            each level's noise level.
 
     The defaults were decided on the known-answer benchmark (:mod:`gip.benchmark`, the model card): with the
     matte, the paper's heated mask and scene buffer made every target kind worse, so both are off; with the
     matte, ``Floor(0.3)`` kept more objects than the paper's ``Linear(1)`` and came closer to the answer on
-    six of the seven target kinds. ``Settings(lam=Linear(1.0), matte="off", heat=True, buffer=2)`` is the
+    six of the seven target kinds. ``Settings.paper()`` = ``Settings(lam=Linear(1.0), matte="off", heat=True, buffer=2)`` is the
     paper's configuration (gip's earlier defaults).
 
     Every field carries its help text, choices and slider range (:func:`_opt`): the CLI's options
@@ -108,6 +111,9 @@ class Settings:
     eta: float = _opt(1.0, "1 = DDPM, 0 = deterministic", "eta", slider=(0.0, 1.0, 0.1))
     sampler: str = _opt("repaint", "how the known pixels enter a down-step, one step function each (gip.steps): "
                         "repaint = the paper's", "sampler", choices=SAMPLERS)  # fmt: skip
+    time_grid: str = _opt("uniform", "where the T levels sit in time: uniform (RePaint's) or power (dense at low "
+                          "noise: few-call runs, e.g. --sampler projection --steps 6)", "time grid",
+                          choices=GRIDS)  # fmt: skip
 
     def __post_init__(self):
         steps = _whole("steps", self.steps, 1)
@@ -135,6 +141,12 @@ class Settings:
                             ("eta", float(self.eta))):  # fmt: skip
             object.__setattr__(self, name, value)
 
+    @classmethod
+    def paper(cls, **changes: Any) -> "Settings":
+        """The paper's configuration as gip reads it, with ``changes``: the linear schedule with p = 1, the
+        heated mask, a 2-px scene buffer, no matte (gip's defaults before the known-answer benchmark)."""
+        return cls(**{"lam": lambdas_mod.Linear(p=1.0), "matte": "off", "heat": True, "buffer": 2, **changes})
+
     @property
     def axis(self) -> lambdas_mod.Axis:
         return lambdas_mod.Axis(self.lam_axis, self.lam_reference)
@@ -147,7 +159,9 @@ class Settings:
     def lam_levels(self, model) -> list[float]:
         """lambda of every level t = -1 .. T-1 (indexed by ``t + 1``) on this run's time axis, for ``model``
         (a :class:`gip.Model`: its noise schedule and resolution place the levels): :func:`gip.lambdas.per_level`."""
-        return lambdas_mod.per_level(self.lam, self.steps, model.scheduler.alphas_cumprod, model.resolution, self.axis)
+        acp = model.scheduler.alphas_cumprod
+        ks = None if self.time_grid == "uniform" else grid_timesteps(len(acp), self.steps, self.time_grid)
+        return lambdas_mod.per_level(self.lam, self.steps, acp, model.resolution, self.axis, ks)
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (and validated); unknown names are an error."""

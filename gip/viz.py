@@ -401,8 +401,8 @@ def lambda_plot(settings: Mapping[str, object], model, ax=None) -> plt.Figure:
     for label, st in settings.items():
         T = st.steps
         vals = np.array(st.lam_levels(model))[1:]  # levels 0 .. T-1
-        tables = NoiseTables.from_scheduler(model.scheduler, T)
-        k = np.arange(T) * tables.stride
+        tables = NoiseTables.from_scheduler(model.scheduler, T, st.time_grid)
+        k = np.array([tables.timestep(i) for i in range(T)])
         signal = np.sqrt(np.array(tables.abar))
         a.plot(k, vals, label=label)
         b.plot(k, vals * signal, label=label)

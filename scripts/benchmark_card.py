@@ -36,7 +36,7 @@ START, END = "<!-- benchmark:start (scripts/benchmark_card.py) -->", "<!-- bench
 def settings() -> dict[str, gip.Settings]:
     """The defaults and what they were chosen against: the paper's configuration and its linear schedule."""
     d = gip.Settings()
-    paper = gip.Settings(lam=Linear(1.0), matte="off", heat=True, buffer=2)
+    paper = gip.Settings.paper()
     return {"paper (no matte, heat, b = 2)": paper, "Linear(1)": d.replace(lam=Linear(1.0)), "defaults": d}
 
 

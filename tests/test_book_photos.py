@@ -119,3 +119,13 @@ def test_face_is_a_held_out_emoji_or_the_tinted_photo():
     assert torch.allclose(hub.face("anything"), hub.scene(), atol=1e-6)
     dark = hub.face("anything", (0.5, 0.5, 0.5))
     assert dark.shape == (1, 3, 64, 64) and (dark <= hub.scene() + 1e-6).all() and (dark < hub.scene() - 0.05).any()
+
+
+def test_a_failed_claim_raises_or_is_reported(monkeypatch, capsys):
+    book = Book(model=make_tiny_model(64), fast=True, photo=None)
+    book.check(True, "holds")
+    with pytest.raises(AssertionError, match="the claim"):
+        book.check(False, "the claim")
+    monkeypatch.setenv("GIP_CHECKS", "report")  # a maintainer re-measuring a chapter: every stale claim at once
+    book.check(False, "the claim")
+    assert "CHECK FAILED: the claim" in capsys.readouterr().out

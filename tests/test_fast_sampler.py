@@ -54,3 +54,12 @@ def test_power_grid_and_the_research_steps_keep_the_scene(bench, tiny_model, cas
                  bench.per_pixel_time_step(1.0), bench.dpm2m_step):
         out = bench.grid_inpaint(case, st, bench.power_grid(5, 3.0), step, tiny_model, seed=0).tensor
         assert torch.isfinite(out).all() and torch.equal(out[:, :, keep], case.scene[:, :, keep])
+
+
+@pytest.mark.parametrize("T", [5, 6, 10])
+def test_the_package_power_grid_is_the_research_loops(bench, tiny_model, case, T):
+    st = bench.REFERENCE.replace(sampler="projection", steps=T, jump_n_sample=1, eta=0.0)
+    mine = bench.grid_inpaint(case, st, bench.power_grid(T, 3.0), projection_step, tiny_model, seed=1)
+    ref = gip.inpaint(case.scene, case.target, case.mask, st.replace(time_grid="power"), model=tiny_model, seed=1,
+                      progress=False)
+    assert torch.equal(mine.tensor, ref.tensor)

@@ -150,3 +150,18 @@ def test_project_x0_and_paste():
     assert torch.equal(project_x0(x0, s, None, 0.0, keep, fill)[..., 3:, :], x0[..., 3:, :])
     assert torch.equal(paste(s, t, x0, keep, fill), project_x0(x0, s, t, 1.0 * fill, keep, fill))
     assert torch.equal(mix_noisy(x0, t, torch.zeros_like(L)), x0)
+
+
+@pytest.mark.parametrize("sampler", ["repaint", "projection"])
+def test_the_power_grid_calls_the_model_at_its_timesteps(tiny_model, images16, sampler):
+    scene, target, fill = images16
+    seen = []  # the timestep of every model call
+    hook = tiny_model.unet.register_forward_pre_hook(lambda module, args: seen.append(int(args[1])))
+    try:
+        st = gip.Settings(steps=5, jump_length=2, jump_n_sample=2, sampler=sampler, time_grid="power")
+        res = gip.inpaint(scene, target, fill, st, model=tiny_model, seed=0, progress=False)
+    finally:
+        hook.remove()
+    assert len(seen) == res.model_calls == st.model_calls
+    assert set(seen) == {8, 64, 216, 511, 999} and seen[0] == 999 and seen[-1] == 8
+    assert torch.equal(res.tensor[:, :, ~fill], scene[:, :, ~fill])

@@ -53,3 +53,27 @@ def test_schedule_rejects_bad_sizes():
         gip.jump_schedule(0, 1, 1)
     with pytest.raises(gip.GipError):
         gip.jump_schedule(10, 0, 2)
+
+
+def test_the_uniform_grid_is_repaints_respacing():
+    assert gip.schedule.grid_timesteps(1000, 50) == tuple(range(0, 1000, 20))
+    tab = NoiseTables.from_scheduler(DDPMScheduler(num_train_timesteps=1000), 50, "uniform")
+    assert tab == NoiseTables.from_scheduler(DDPMScheduler(num_train_timesteps=1000), 50)
+
+
+@pytest.mark.parametrize("T", [1, 3, 5, 10, 50, 250, 1000])
+def test_the_power_grid_is_dense_at_low_noise_and_ends_at_pure_noise(T):
+    ks = gip.schedule.grid_timesteps(1000, T, "power")
+    assert len(ks) == T and ks[-1] == 999 and all(b > a for a, b in zip(ks, ks[1:]))  # strictly ascending
+    if 3 <= T <= 50:  # the cube: most levels in the clean half of the training steps
+        assert sum(k < 500 for k in ks) > T / 2
+        assert ks[:T // 2][-1] < 200
+
+
+def test_the_power_grid_sets_the_noise_tables():
+    sched = DDPMScheduler(num_train_timesteps=1000)
+    tab = NoiseTables.from_scheduler(sched, 5, "power")
+    assert [tab.timestep(i) for i in range(5)] == [8, 64, 216, 511, 999]
+    assert tab.abar_at(2) == pytest.approx(sched.alphas_cumprod[216].item())
+    with pytest.raises(gip.GipError, match="time_grid must be one of 'uniform', 'power'"):
+        NoiseTables.from_scheduler(sched, 5, "cosine")

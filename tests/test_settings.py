@@ -150,3 +150,26 @@ def test_loader_refuses_checkpoints_it_cannot_sample(tmp_path):
     with pytest.raises(gip.GipError, match="learns its variance"):
         gip.load_model(_saved(tmp_path / "l", variance_type="learned_range", out_channels=6))
     assert gip.load_model(_saved(tmp_path / "ok")).resolution == 16
+
+
+def test_the_papers_configuration():
+    p = Settings.paper(steps=20)
+    assert p.lam == lambdas.Linear(p=1.0) and p.matte == "off" and p.heat == masks.Heat() and p.buffer == 2
+    assert p.steps == 20 and Settings.paper() != Settings()
+
+
+def test_time_grid_is_a_validated_setting_with_a_cli_option():
+    assert Settings().time_grid == "uniform" and Settings(time_grid="power").row()["time_grid"] == "power"
+    with pytest.raises(gip.GipError, match="time_grid must be one of 'uniform', 'power'"):
+        Settings(time_grid="log")
+    assert "time_grid" in gip.settings.OPTIONS
+
+
+def test_lambda_on_the_power_grid_follows_the_noise_level(embedded_model):
+    # literal axis at the reference resolution: tau = k / N + 1 / T, so a level's lambda is that of its noise level
+    st = Settings(steps=5, jump_n_sample=1, lam=lambdas.Linear(p=1.0), lam_axis="literal", time_grid="power")
+    lam = st.lam_levels(embedded_model)
+    ks = gip.schedule.grid_timesteps(1000, 5, "power")
+    expected = [0.0] + [min(k / 1000 + 1 / 5, 1.0) for k in ks]  # Linear(1): lambda = tau
+    assert np.allclose(lam, expected, atol=1e-9)
+    assert lam != st.replace(time_grid="uniform").lam_levels(embedded_model)
