@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import math
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -290,7 +291,7 @@ def pictures(images: dict, all_sets: dict[str, list[Case]], labels: list[str], p
             rows.append([gip.images.to_tensor(c.target)[0], *(images[(name, lb, c.name)] for lb in labels),
                          gip.images.to_tensor(answer)[0]])  # fmt: skip
             names.append(f"{name}: {c.object}")
-    fig = viz.show_grid(rows, col_titles=["target", *[lb.replace(", ", ",\n").replace(" (", "\n(") for lb in labels], "answer"], row_titles=names,
+    fig = viz.show_grid(rows, col_titles=["target", *[re.sub(r", (?![^(]*\))", ",\n", lb).replace(" (r", "\n(r") for lb in labels], "answer"], row_titles=names,
                         scale=1.25)  # fmt: skip
     fig.savefig(path, dpi=110, bbox_inches="tight")
 
