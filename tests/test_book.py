@@ -46,3 +46,13 @@ def test_chapters_take_their_inputs_from_the_book(path):
     code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
     for call in ("gip.assets.", "book.demo(", "assets.load(", "load_model("):
         assert call not in code, f"{path.name} calls {call}: use book.scene(), book.object(), book.cases()"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_code_a_reader_sees_fits_the_page(path):
+    # the page's code column holds 88 characters; longer lines scroll sideways and hide their comments
+    cells = json.loads(path.read_text())["cells"]
+    long = [(i, line) for i, c in enumerate(cells) if c["cell_type"] == "code"
+            and not {"remove-cell", "remove-input"} & set(c.get("metadata", {}).get("tags", []))
+            for line in "".join(c["source"]).splitlines() if len(line) > 88]
+    assert not long, long
