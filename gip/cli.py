@@ -230,7 +230,7 @@ def _demo(args) -> int:
     fig = show_grid(rows, col_titles=titles, row_titles=["aligned", "boxed (on white)"], scale=1.6)
     fig.suptitle(f"{model.name}: T={st.steps}, j={st.jump_length}, r={st.jump_n_sample}, {lambdas_desc(st)}, "
                  f"matte {st.matte}; {gui[0].model_calls} model calls per image, {secs:.1f} s in all",
-                 fontsize=9)  # fmt: skip
+                 fontsize=9, y=1.04)  # fmt: skip  (above the column titles)
     fig.savefig(out / "demo.png", dpi=120, bbox_inches="tight")
     plt.close(fig)
     print(out / "demo.png")
