@@ -122,16 +122,9 @@ def grid_lambdas(st: gip.Settings, model: gip.Model, ks: list[int]) -> list[floa
     """lambda of the levels of a time grid ``ks`` (ascending training timesteps, one per level), indexed by
     level + 1 as ``Settings.lam_levels``: the schedule read at each level's noise level as gip reads it on
     the uniform grid of the same T (SNR matched to ``lam_reference``, then ``tau = k' / N + 1 / T``). On the
-    uniform grid this is ``st.lam_levels(model)``."""
-    acp = np.asarray(model.scheduler.alphas_cumprod, np.float64)
-    n, T = len(acp), len(ks)
-    log_snr = np.log(acp) - np.log1p(-acp)
-    shift = 2.0 * math.log(model.resolution / st.lam_reference) if st.lam_axis == "snr" else 0.0
-    taus = [0.0]
-    for k in ks:
-        kk = float(np.interp(-(log_snr[k] + shift), -log_snr, np.arange(n)))
-        taus.append(min(max(kk / n + 1.0 / T, 1.0 / T), 1.0))
-    return gip.lambdas.values(st.lam, T, taus)
+    uniform grid this is ``st.lam_levels(model)``. The package's own reading (``time_grid``), on any grid."""
+    acp = model.scheduler.alphas_cumprod
+    return gip.lambdas.per_level(st.lam, len(ks), acp, model.resolution, st.axis, timesteps=ks)
 
 
 def grid_inpaint(case: Case, st: gip.Settings, ks: list[int] | None, step: Callable, model: gip.Model,
