@@ -139,7 +139,7 @@ def grid_inpaint(case: Case, st: gip.Settings, ks: list[int] | None, step: Calla
     stride = 1000 // st.steps
     ks = list(range(0, stride * st.steps, stride)) if ks is None else list(ks)
     acp = model.scheduler.alphas_cumprod
-    run.tables = NoiseTables(tuple(float(acp[k]) for k in ks), stride)
+    run.tables = NoiseTables(tuple(float(acp[k]) for k in ks), stride, tuple(ks))
     lam = grid_lambdas(st, model, ks) if ks != list(range(0, stride * st.steps, stride)) else st.lam_levels(model)
     W = torch.from_numpy(inp.weight).to(model.device, torch.float32)[None, None]
     t = torch.tensor(ks, device=model.device)

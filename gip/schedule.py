@@ -98,7 +98,7 @@ class NoiseTables:
 
     abar: tuple[float, ...]
     stride: int  # training timesteps per level on the uniform grid (N // T)
-    timesteps: tuple[int, ...] = ()  # the training timestep of each level (ascending); () = the uniform grid
+    timesteps: tuple[int, ...]  # the training timestep of each level (ascending)
 
     @classmethod
     def from_scheduler(cls, scheduler, steps: int, grid: str = "uniform") -> "NoiseTables":
@@ -125,7 +125,7 @@ class NoiseTables:
 
     def timestep(self, level: int) -> int:
         """The training timestep the model is conditioned on at ``level``."""
-        return self.timesteps[level] if self.timesteps else level * self.stride
+        return self.timesteps[level]
 
     def beta(self, level: int) -> float:
         """Respaced ``beta'_i = 1 - abar'_i / abar'_{i-1}`` (re-noising from level i-1 to i)."""
